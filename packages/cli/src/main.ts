@@ -1,0 +1,85 @@
+import pino from 'pino';
+import { createProxy, ConfigError, VERSION, type Logger } from '@ones-proxy/core';
+import { createServer, type ProxyServer } from '@ones-proxy/server';
+import { HELP, parseCliArgs, parsePort, UsageError } from './args.js';
+import { loadConfig } from './load-config.js';
+
+export interface Started {
+  server: ProxyServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Secrets never reach a log line, whatever object is logged. */
+const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token'];
+
+/**
+ * Starts the proxy server from argv and env. Returns null after --help/--version.
+ * Throws UsageError (exit 2) or ConfigError (exit 2) on bad input.
+ */
+export async function main(argv: string[], env: Env = process.env, print: (line: string) => void = console.log): Promise<Started | null> {
+  const args = parseCliArgs(argv);
+  if (args.help) {
+    print(HELP);
+    return null;
+  }
+  if (args.version) {
+    print(VERSION);
+    return null;
+  }
+  const port = args.port ?? (env.PORT ? parsePort(env.PORT, 'PORT') : 7860);
+  const host = args.host ?? (env.HOST || '0.0.0.0');
+  const { config } = loadConfig(args, env);
+  const log = pino({ level: config.debug ? 'debug' : 'info', redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } }) as unknown as Logger;
+
+  const proxy = createProxy({ ...config, logger: log });
+  const server = createServer(proxy, { logger: log });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // the first model discovery is awaited briefly so the start-up line can say what was found
+  await Promise.race([proxy.ready(), new Promise((r) => setTimeout(r, 5000).unref())]);
+  const addr = server.address();
+  const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const status = proxy.status();
+  const total = status.reduce((n, s) => n + s.models, 0);
+  const providers = status.map((s) => `${s.provider} (${s.models} models${s.error ? ', list failed' : ''})`).join(', ') || 'none';
+  print(`ones-proxy ${VERSION} listening on ${url}; providers: ${providers}; ${total} models${config.token ? '; token required' : ''}`);
+  return { server, url, stop: () => server.shutdown() };
+}
+
+export async function run(argv: string[]): Promise<void> {
+  let started: Started | null;
+  try {
+    started = await main(argv);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      console.error(`ones-proxy: ${e.message}`);
+      if (e instanceof UsageError) console.error('Try "ones-proxy --help".');
+      process.exit(2);
+    }
+    console.error(`ones-proxy: could not start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  if (!started) return;
+  const { stop } = started;
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) process.exit(1); // second signal: stop now
+    stopping = true;
+    console.log(`ones-proxy: ${sig} received, finishing requests in flight`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}

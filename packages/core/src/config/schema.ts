@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+const path = z.string().regex(/^\/[^\s?#]*$/, 'must start with "/" and hold no spaces, "?" or "#"');
+const seconds = z.number().finite().nonnegative();
+const ms = z.number().int().positive();
+
+const timeouts = z.strictObject({
+  /** TCP/TLS connect */
+  connectMs: ms.default(10_000),
+  /** request sent → response headers (the upstream's time to first byte) */
+  firstByteMs: ms.default(120_000),
+  /** longest quiet gap between two body chunks */
+  idleMs: ms.default(120_000),
+});
+
+const modelEntry = z.union([
+  z.string().min(1),
+  z.strictObject({ id: z.string().min(1), images: z.boolean().optional() }),
+]);
+
+const providerBase = {
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only'),
+  baseURL: z.url({ protocol: /^https?$/ }),
+  apiKey: z.string().min(1).optional(),
+  /** name of an environment variable holding the key (read at start-up) */
+  apiKeyEnv: z.string().min(1).optional(),
+  /** extra headers sent upstream on every call */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** static model list; absent → discovered from the models endpoint */
+  models: z.array(modelEntry).optional(),
+  timeouts: timeouts.partial().optional(),
+  /** concurrent upstream requests before queueing */
+  maxConcurrent: z.number().int().positive().optional(),
+};
+
+export const providerSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...providerBase, type: z.literal('openai') }),
+  z.strictObject({ ...providerBase, type: z.literal('anthropic') }),
+  z.strictObject({
+    ...providerBase,
+    type: z.literal('degpt'),
+    baseModel: z.string().min(1).default('gpt-4o-mini'),
+    authId: z.string().min(1),
+    authCookie: z.string().optional(),
+    userAgent: z.string().min(1),
+  }),
+]);
+
+export const optionsSchema = z.strictObject({
+  /** when set, every API route needs it as Bearer token or x-api-key */
+  token: z.string().min(1).optional(),
+  providers: z.array(providerSchema).default([]),
+  /** seconds a discovered model list is kept */
+  cacheDurationSeconds: seconds.default(3600),
+  router: z
+    .strictObject({
+      cooldownSeconds: seconds.default(300),
+      maxAttempts: z.number().int().min(1).max(20).default(3),
+    })
+    .prefault({}),
+  session: z
+    .strictObject({
+      storage: z.enum(['memory', 'redis']).default('memory'),
+      timeoutSeconds: seconds.default(1800),
+      redisUrl: z.string().default('redis://127.0.0.1:6379'),
+    })
+    .prefault({}),
+  /** OpenAI chat completion paths; the defaults are /v1/chat/completions and /api/v1/chat/completions */
+  chatPaths: z.array(path).min(1).optional(),
+  limits: z
+    .strictObject({
+      maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
+    })
+    .prefault({}),
+  timeouts: timeouts.prefault({}),
+  /** SSE keep-alive interval while a stream is quiet */
+  heartbeatMs: ms.default(15_000),
+  /** max_tokens sent to Anthropic upstreams when the client gave none */
+  defaultMaxTokens: z.number().int().positive().default(4096),
+  debug: z.boolean().default(false),
+});
+
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ProxyConfig = z.infer<typeof optionsSchema>;
+export type ProxyOptionsInput = z.input<typeof optionsSchema>;
+
+/** Validates options; the error names every bad field by its path. */
+export function parseOptions(input: unknown): ProxyConfig {
+  const r = optionsSchema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(`invalid configuration: ${message}`);
+    this.name = 'ConfigError';
+  }
+}

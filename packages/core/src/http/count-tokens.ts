@@ -1,0 +1,36 @@
+import { estimateInputTokens } from '../translate/index.js';
+import type { Router } from '../router/router.js';
+import type { Logger } from '../logger.js';
+import { checkChatBody, decodeJson } from './chat.js';
+import { json } from './respond.js';
+import { header, type CoreRequest, type CoreResponse } from './types.js';
+import { clientCredential } from './auth.js';
+
+/**
+ * Anthropic count_tokens: asked of the Anthropic upstream that serves the
+ * model when there is one, else (or when it fails) estimated locally.
+ */
+export async function countTokens(req: CoreRequest, router: Router, maxBodyBytes: number, tokenSet: boolean, log: Logger): Promise<CoreResponse> {
+  const { body, model } = checkChatBody(decodeJson(await req.readBody(maxBodyBytes)));
+  const target = router.catalog.find(model).find((e) => e.provider.protocol === 'anthropic' && e.provider.countTokens);
+  if (target?.provider.countTokens) {
+    try {
+      const res = await target.provider.countTokens({
+        body: { ...body, model: target.model.id },
+        stream: false,
+        signal: req.signal,
+        forwarded: {
+          credential: target.provider.keyless && !tokenSet ? clientCredential(req.headers) : undefined,
+          anthropicVersion: header(req.headers, 'anthropic-version'),
+          anthropicBeta: header(req.headers, 'anthropic-beta'),
+        },
+      });
+      const text = await res.body.text();
+      if (res.statusCode === 200) return { status: 200, headers: { 'content-type': 'application/json' }, body: text };
+      log.debug({ provider: target.provider.name, status: res.statusCode }, 'count_tokens upstream failed; estimating');
+    } catch (e) {
+      log.debug({ provider: target.provider.name, err: (e as Error).message }, 'count_tokens upstream failed; estimating');
+    }
+  }
+  return json(200, { input_tokens: estimateInputTokens('anthropic', body) });
+}

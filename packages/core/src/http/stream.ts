@@ -1,0 +1,99 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { ProxyError, type Protocol } from '../errors.js';
+import { ClientAbort, transportError } from '../providers/http.js';
+import type { StreamTranslator } from '../translate/types.js';
+import { streamErrorFrame } from './respond.js';
+
+/** How an upstream stream ended, reported once. */
+export type StreamOutcome = { kind: 'complete' } | { kind: 'failed'; error: ProxyError } | { kind: 'aborted' };
+
+export interface PumpOptions {
+  /** the upstream body's chunks; `head` is its first read, possibly still pending */
+  rest: AsyncIterator<Uint8Array>;
+  head: Promise<IteratorResult<Uint8Array>>;
+  client: Protocol;
+  upstream: Protocol;
+  origin: string;
+  /** null: the client speaks the upstream's protocol and bytes pass through untouched */
+  translator: StreamTranslator | null;
+  signal: AbortSignal;
+  onEnd(outcome: StreamOutcome): void;
+  /** releases the upstream body (destroys the socket's stream) */
+  release(): void;
+}
+
+const END_MARK: Record<Protocol, string> = { openai: '[DONE]', anthropic: 'message_stop' };
+
+/** An SSE frame or event that reports an error rather than content. */
+export function isErrorEvent(e: Pick<EventSourceMessage, 'event' | 'data'>): boolean {
+  return e.event === 'error' || e.data.startsWith('{"error"') || e.data.startsWith('{"type":"error"');
+}
+
+/**
+ * Yields what the client should receive from an upstream SSE body. Passthrough
+ * forwards bytes and only watches the tail for the protocol's end marker; a
+ * translating pump parses events and hands them to the translator. Either way
+ * a broken or truncated upstream ends in an in-stream error in the client's
+ * protocol, and the outcome is reported exactly once.
+ */
+export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8Array> {
+  const endMark = END_MARK[o.upstream];
+  let complete = false;
+  let upstreamError: string | null = null;
+  let tail = '';
+  let out = '';
+  const decoder = new TextDecoder();
+  const parser = o.translator
+    ? createParser({
+        onEvent: (e) => {
+          if (e.data === '[DONE]' || e.event === 'message_stop') complete = true;
+          else if (isErrorEvent(e)) upstreamError ??= e.data.slice(0, 500);
+          out += o.translator!.push(e);
+        },
+      })
+    : null;
+
+  const take = (chunk: Uint8Array): string | Uint8Array => {
+    if (!parser) {
+      // the end marker may straddle two chunks: keep a short tail
+      tail = (tail + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1')).slice(-48);
+      if (tail.includes(endMark)) complete = true;
+      return chunk;
+    }
+    out = '';
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    return out;
+  };
+
+  let outcome: StreamOutcome = { kind: 'complete' };
+  try {
+    let head: Promise<IteratorResult<Uint8Array>> | null = o.head;
+    for (;;) {
+      const r = head ? await head : await o.rest.next();
+      head = null;
+      if (r.done) break;
+      const x = take(r.value);
+      if (x.length) yield x;
+    }
+    if (upstreamError) outcome = { kind: 'failed', error: new ProxyError(502, `upstream error in stream: ${upstreamError}`) };
+    else if (!complete) {
+      outcome = { kind: 'failed', error: new ProxyError(502, `upstream ${o.origin} ended the stream early`) };
+    }
+    if (o.translator) yield o.translator.finish();
+    else if (!complete) yield streamErrorFrame(o.client, 502, outcome.kind === 'failed' ? outcome.error.message : '');
+  } catch (e) {
+    const err = transportError(e, o.origin, o.signal);
+    if (err instanceof ClientAbort) {
+      outcome = { kind: 'aborted' };
+      return;
+    }
+    const pe = err as ProxyError;
+    outcome = { kind: 'failed', error: pe };
+    yield o.translator ? o.translator.fail(pe.status, pe.message) : streamErrorFrame(o.client, pe.status, pe.message);
+  } finally {
+    // also reached when the consumer stops early (client gone): release the upstream at once
+    if (o.signal.aborted && outcome.kind !== 'failed') outcome = { kind: 'aborted' };
+    o.release();
+    o.onEnd(outcome);
+  }
+}

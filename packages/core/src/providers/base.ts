@@ -1,0 +1,66 @@
+import type { ProviderConfig } from '../config/schema.js';
+import { ProxyError } from '../errors.js';
+import type { Protocol } from '../errors.js';
+import { Pools, Upstream, type Timeouts } from './http.js';
+import type { ModelEntry, Provider, UpstreamCall, UpstreamResponse } from './types.js';
+
+const serialize = (b: UpstreamCall['body']): string | Uint8Array =>
+  typeof b === 'string' || b instanceof Uint8Array ? b : JSON.stringify(b);
+
+/** What OpenAI-style and Anthropic-style providers have in common: a base URL, a key, extra headers, a model list. */
+export abstract class HttpProvider implements Provider {
+  abstract readonly protocol: Protocol;
+  readonly name: string;
+  readonly keyless: boolean;
+  protected readonly upstream: Upstream;
+  protected readonly apiKey: string | undefined;
+  protected readonly extraHeaders: Record<string, string>;
+  private readonly staticModels: ModelEntry[] | undefined;
+
+  constructor(config: ProviderConfig, pools: Pools, timeouts: Timeouts) {
+    this.name = config.name;
+    this.apiKey = config.apiKey;
+    this.keyless = !config.apiKey;
+    this.extraHeaders = lowerKeys(config.headers ?? {});
+    this.upstream = new Upstream(config.baseURL, pools, { ...timeouts, ...config.timeouts });
+    this.staticModels = config.models?.map((m) => (typeof m === 'string' ? { id: m } : m));
+  }
+
+  /** headers carrying the credential: the provider's key, else the client's own */
+  protected abstract authHeaders(call: Pick<UpstreamCall, 'forwarded'>): Record<string, string>;
+  protected abstract readonly chatPath: string;
+  protected abstract readonly modelsPath: string;
+
+  protected headers(call: Pick<UpstreamCall, 'forwarded' | 'stream'>): Record<string, string> {
+    return {
+      ...this.extraHeaders,
+      'content-type': 'application/json',
+      accept: call.stream ? 'text/event-stream' : 'application/json',
+      ...this.authHeaders(call),
+    };
+  }
+
+  chat(call: UpstreamCall): Promise<UpstreamResponse> {
+    return this.upstream.request('POST', this.chatPath, this.headers(call), serialize(call.body), call.signal);
+  }
+
+  protected post(path: string, call: UpstreamCall): Promise<UpstreamResponse> {
+    return this.upstream.request('POST', path, this.headers(call), serialize(call.body), call.signal);
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelEntry[]> {
+    if (this.staticModels) return this.staticModels;
+    const res = await this.upstream.request('GET', this.modelsPath, { ...this.extraHeaders, accept: 'application/json', ...this.authHeaders({ forwarded: {} }) }, null, signal);
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new ProxyError(502, `${this.name}: models list answered ${res.statusCode}`);
+    const data = (JSON.parse(text) as { data?: { id?: unknown }[] }).data;
+    if (!Array.isArray(data)) throw new ProxyError(502, `${this.name}: models list has no data array`);
+    return data.flatMap((m) => (typeof m?.id === 'string' ? [{ id: m.id }] : []));
+  }
+}
+
+export function lowerKeys(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}

@@ -1,0 +1,100 @@
+import { Pool, errors, type Dispatcher } from 'undici';
+import { ProxyError } from '../errors.js';
+
+export interface Timeouts {
+  connectMs: number;
+  firstByteMs: number;
+  idleMs: number;
+}
+
+/**
+ * Keep-alive pools, one per upstream origin (and connect timeout), shared by
+ * every provider on that origin. An injected dispatcher replaces them all.
+ */
+export class Pools {
+  private readonly pools = new Map<string, Dispatcher>();
+  constructor(private readonly injected?: Dispatcher) {}
+
+  get(origin: string, connectMs: number): Dispatcher {
+    if (this.injected) return this.injected;
+    const key = `${origin}|${connectMs}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: 256,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 600_000,
+        connect: { timeout: connectMs },
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(all.map((p) => p.close()));
+  }
+}
+
+/** An upstream origin plus the base path under it. */
+export class Upstream {
+  readonly origin: string;
+  readonly basePath: string;
+  constructor(
+    baseURL: string,
+    private readonly pools: Pools,
+    readonly timeouts: Timeouts,
+  ) {
+    const u = new URL(baseURL);
+    this.origin = u.origin;
+    this.basePath = u.pathname.replace(/\/+$/, '');
+  }
+
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array | null,
+    signal?: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
+    try {
+      return await this.pools.get(this.origin, this.timeouts.connectMs).request({
+        origin: this.origin,
+        path: this.basePath + path,
+        method,
+        headers,
+        body,
+        signal,
+        headersTimeout: this.timeouts.firstByteMs,
+        bodyTimeout: this.timeouts.idleMs,
+        // redirects are never followed (no redirect interceptor): an upstream cannot steer traffic elsewhere
+      });
+    } catch (e) {
+      throw transportError(e, this.origin, signal);
+    }
+  }
+}
+
+/** Marks an error caused by the client going away: not the upstream's fault. */
+export class ClientAbort extends Error {
+  constructor() {
+    super('client closed the request');
+    this.name = 'ClientAbort';
+  }
+}
+
+/** Maps undici's transport errors to proxy errors with a status (or ClientAbort). */
+export function transportError(e: unknown, origin: string, signal?: AbortSignal): Error {
+  if (signal?.aborted) return new ClientAbort();
+  if (e instanceof ProxyError || e instanceof ClientAbort) return e;
+  if (e instanceof errors.ConnectTimeoutError) return new ProxyError(504, `upstream ${origin}: connect timed out`);
+  if (e instanceof errors.HeadersTimeoutError) return new ProxyError(504, `upstream ${origin}: no response before the first-byte timeout`);
+  if (e instanceof errors.BodyTimeoutError) return new ProxyError(504, `upstream ${origin}: stream idle past the timeout`);
+  if (e instanceof errors.ResponseExceededMaxSizeError) return new ProxyError(502, `upstream ${origin}: response too large`);
+  const code = (e as { code?: string })?.code ?? '';
+  const msg = (e as Error)?.message ?? String(e);
+  return new ProxyError(502, `upstream ${origin} unreachable: ${code || msg}`);
+}

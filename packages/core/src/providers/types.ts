@@ -1,0 +1,64 @@
+import type { Dispatcher } from 'undici';
+import type { Protocol } from '../errors.js';
+
+export interface ModelEntry {
+  id: string;
+  /** accepts image input; undefined = unknown (treated as yes unless the provider marks image models) */
+  images?: boolean;
+}
+
+/** Headers from the client that an upstream may see: never hop-by-hop, never the proxy's own token. */
+export interface ForwardedHeaders {
+  /** the client's own credential, only when bring-your-own-key applies */
+  credential?: string;
+  anthropicVersion?: string;
+  anthropicBeta?: string;
+}
+
+export interface UpstreamCall {
+  /** serialized body, or an object to serialize */
+  body: string | Uint8Array | Record<string, unknown>;
+  stream: boolean;
+  forwarded: ForwardedHeaders;
+  signal: AbortSignal;
+}
+
+/** The part of undici's response body the pipeline uses; a provider may also synthesize one. */
+export interface UpstreamBody extends AsyncIterable<Uint8Array> {
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  destroy(): void;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  body: UpstreamBody;
+}
+
+/** A complete in-memory body (for answers a provider builds itself). */
+export function bufferBody(data: string | Uint8Array): UpstreamBody {
+  const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield buf;
+    },
+    text: async () => buf.toString('utf8'),
+    arrayBuffer: async () => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+    destroy: () => {},
+  };
+}
+
+/** One upstream service speaking one protocol. */
+export interface Provider {
+  readonly name: string;
+  readonly protocol: Protocol;
+  /** the provider has no key of its own: the client's credential may be passed through */
+  readonly keyless: boolean;
+  /** POST a chat (OpenAI) or messages (Anthropic) request */
+  chat(call: UpstreamCall): Promise<UpstreamResponse>;
+  /** Anthropic count_tokens, where the upstream has it */
+  countTokens?(call: UpstreamCall): Promise<UpstreamResponse>;
+  /** the provider's models: static from config, or from its models endpoint */
+  listModels(signal?: AbortSignal): Promise<ModelEntry[]>;
+}

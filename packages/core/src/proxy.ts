@@ -1,0 +1,123 @@
+import type { Dispatcher } from 'undici';
+import { DEFAULT_CHAT_PATHS } from './config/env.js';
+import { parseOptions, type ProxyConfig, type ProxyOptionsInput } from './config/schema.js';
+import { ProxyError } from './errors.js';
+import { makeTokenCheck } from './http/auth.js';
+import { handleChat, type ChatDeps } from './http/chat.js';
+import { countTokens } from './http/count-tokens.js';
+import { homePage } from './http/home.js';
+import { modelsResponse } from './http/models.js';
+import { errorResponse, json } from './http/respond.js';
+import { guessProtocol, RouteTable } from './http/routes.js';
+import { BodyTooLarge, type CoreRequest, type CoreResponse } from './http/types.js';
+import { toWebHandler } from './http/web.js';
+import { silentLogger, type Logger } from './logger.js';
+import { Pools, ClientAbort } from './providers/http.js';
+import { createProvider } from './providers/index.js';
+import type { Provider } from './providers/types.js';
+import { Catalog } from './router/catalog.js';
+import { Router } from './router/router.js';
+import { VERSION } from './version.js';
+
+export interface ProxyOptions extends ProxyOptionsInput {
+  /** pino or anything with its debug/info/warn/error methods */
+  logger?: Logger;
+  /** replaces the per-origin undici pools (tests, custom agents) */
+  dispatcher?: Dispatcher;
+}
+
+export interface Proxy {
+  /** the internal handler adapters drive without web Request/Response objects */
+  handle(req: CoreRequest): Promise<CoreResponse>;
+  /** web-standard handler (Hono, Bun, Deno, workers…) */
+  fetch(request: Request): Promise<Response>;
+  /** loads every provider's model list once (the proxy also works before it finishes) */
+  ready(): Promise<void>;
+  /** providers and how many models each listed */
+  status(): { provider: string; models: number; error?: string }[];
+  /** whether a path is one of the proxy's routes (a middleware passes the others on) */
+  matches(path: string): boolean;
+  readonly config: ProxyConfig;
+  readonly providers: readonly Provider[];
+  /** stops background work and closes upstream pools */
+  close(): Promise<void>;
+}
+
+const MESSAGES_PATHS = ['/v1/messages', '/api/v1/messages'];
+const COUNT_PATHS = ['/v1/messages/count_tokens', '/api/v1/messages/count_tokens'];
+const MODELS_PATHS = ['/v1/models', '/api/v1/models'];
+
+export function createProxy(options: ProxyOptions = {}): Proxy {
+  const { logger, dispatcher, ...rest } = options;
+  const config = parseOptions(rest);
+  const log = logger ?? silentLogger;
+  const pools = new Pools(dispatcher);
+  const providers = config.providers.map((p) => createProvider(p, pools, config.timeouts, log));
+  const catalog = new Catalog(providers, config.cacheDurationSeconds * 1000, log);
+  const router = new Router(catalog);
+  const tokenOk = config.token ? makeTokenCheck(config.token) : null;
+  const chatPaths = config.chatPaths ?? DEFAULT_CHAT_PATHS;
+  const deps: ChatDeps = {
+    router,
+    log,
+    maxAttempts: config.router.maxAttempts,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    tokenSet: tokenOk !== null,
+    heartbeatMs: config.heartbeatMs,
+    defaultMaxTokens: config.defaultMaxTokens,
+  };
+
+  const routes = new RouteTable()
+    .add(chatPaths, { protocol: 'openai', methods: { POST: (r) => handleChat('openai', r, deps) } })
+    .add(MESSAGES_PATHS, { protocol: 'anthropic', methods: { POST: (r) => handleChat('anthropic', r, deps) } })
+    .add(COUNT_PATHS, { protocol: 'anthropic', methods: { POST: (r) => countTokens(r, router, deps.maxBodyBytes, deps.tokenSet, log) } })
+    .add(MODELS_PATHS, {
+      protocol: 'openai',
+      methods: {
+        GET: async (r) => {
+          await catalog.refresh();
+          return modelsResponse(r, catalog.entries());
+        },
+      },
+    })
+    .add(['/health'], { protocol: 'openai', open: true, methods: { GET: () => json(200, { status: 'ok', version: VERSION }) } })
+    .add(['/'], { protocol: 'openai', open: true, methods: { GET: () => homePage(VERSION, chatPaths, catalog.entries().length) } });
+
+  async function handle(req: CoreRequest): Promise<CoreResponse> {
+    const route = routes.match(req.path);
+    if (!route) return errorResponse(guessProtocol(req), new ProxyError(404, `no route for ${req.method} ${req.path}`));
+    const handler = route.methods[req.method as 'GET' | 'POST'];
+    if (!handler) {
+      const allow = Object.keys(route.methods).join(', ');
+      return errorResponse(route.protocol, new ProxyError(405, `method ${req.method} is not allowed on ${req.path}; use ${allow}`, null, null, { allow }));
+    }
+    if (tokenOk && !route.open && !tokenOk(req.headers)) {
+      return errorResponse(route.protocol, new ProxyError(401, 'missing or invalid API token: send it as "Authorization: Bearer <token>" or "x-api-key: <token>"'));
+    }
+    try {
+      return await handler(req);
+    } catch (e) {
+      if (e instanceof ProxyError) return errorResponse(route.protocol, e);
+      if (e instanceof BodyTooLarge) return errorResponse(route.protocol, new ProxyError(413, e.message));
+      if (e instanceof ClientAbort || req.signal.aborted) return { status: 499, headers: {}, body: '' };
+      log.error({ err: (e as Error).message, stack: (e as Error).stack, path: req.path }, 'unexpected error');
+      return errorResponse(route.protocol, new ProxyError(500, 'internal error in the proxy'));
+    }
+  }
+
+  catalog.start();
+  const proxy: Proxy = {
+    handle,
+    fetch: toWebHandler(handle),
+    matches: (path) => routes.match(path) !== undefined,
+    ready: () => catalog.refresh(),
+    status: () => catalog.status(),
+    config,
+    providers,
+    async close() {
+      catalog.stop();
+      await pools.close();
+    },
+  };
+  return proxy;
+}

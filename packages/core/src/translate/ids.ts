@@ -1,0 +1,15 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** base64url: valid in Anthropic ids (`^[a-zA-Z0-9_-]+$`) and in OpenAI ids */
+const random = (chars: number) => randomBytes(Math.ceil((chars * 3) / 4)).toString('base64url').slice(0, chars);
+
+/** Stable short digest: the same foreign id or tool name always rewrites to the same value, across requests too. */
+export const digest = (text: string, chars: number) => createHash('sha256').update(text).digest('base64url').slice(0, chars);
+
+export const chatCompletionId = () => `chatcmpl-${random(24)}`;
+export const messageId = () => `msg_${random(24)}`;
+export const anthropicToolId = () => `toolu_${random(24)}`;
+export const openaiToolId = () => `call_${random(24)}`;
+
+/** unix seconds, as OpenAI's `created` */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -1,0 +1,72 @@
+/**
+ * The translation surface the pipeline uses: one Bridge per (client,
+ * upstream) pair of different protocols, and a context per request that
+ * carries state from the request translation to the answer's.
+ */
+import { type Protocol, ProxyError } from '../errors.js';
+import type { AnthropicMessage, AnthropicRequest } from '../protocols/anthropic/types.js';
+import type { OpenAIChatCompletion, OpenAIChatRequest } from '../protocols/openai/types.js';
+import { anthropicRequestToOpenai, anthropicResponseToOpenai, AnthropicToOpenAIStream } from './anthropic-to-openai.js';
+import { estimateInputTokens } from './estimate.js';
+import { isRecord } from './json.js';
+import { openaiRequestToAnthropic, openaiResponseToAnthropic, OpenAIToAnthropicStream } from './openai-to-anthropic.js';
+import type { StreamTranslator, TranslateContext } from './types.js';
+
+export { AnthropicStreamAggregate } from './anthropic-stream-aggregate.js';
+export { estimateInputTokens } from './estimate.js';
+export { OpenAIStreamAggregate } from './openai-stream-aggregate.js';
+export type { StreamTranslator, TranslateContext } from './types.js';
+
+/** What Anthropic requires and an OpenAI client may not say: `max_tokens` when the client sent none. */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+export interface Bridge {
+  /**
+   * Client body → upstream body. Expects a body that passed the client
+   * protocol's `parse…Request` (the pipeline validates once, before trying
+   * candidates). Throws ProxyError(400, msg, param) on what cannot be carried.
+   * Never mutates its input. The pipeline sets `model` and `stream` on the result.
+   */
+  request(body: Record<string, unknown>, ctx: TranslateContext): Record<string, unknown>;
+  /** Upstream non-stream JSON → client JSON; ProxyError(502) when it is not a response at all. */
+  response(upstream: unknown, ctx: TranslateContext): unknown;
+  /** Upstream SSE events → client SSE text. */
+  stream(ctx: TranslateContext): StreamTranslator;
+}
+
+/** The one field every response of the protocol has a list in: a cheap shape check instead of parsing the whole body. */
+function upstreamResponse<T>(value: unknown, list: 'choices' | 'content'): T {
+  if (isRecord(value) && Array.isArray(value[list])) return value as T;
+  throw new ProxyError(502, `upstream answered without "${list}"`);
+}
+
+const OPENAI_CLIENT_ANTHROPIC_UPSTREAM: Bridge = {
+  request: (body, ctx) => openaiRequestToAnthropic(body as OpenAIChatRequest, ctx),
+  response: (upstream, ctx) => anthropicResponseToOpenai(upstreamResponse<AnthropicMessage>(upstream, 'content'), ctx),
+  stream: (ctx) => new AnthropicToOpenAIStream(ctx),
+};
+
+const ANTHROPIC_CLIENT_OPENAI_UPSTREAM: Bridge = {
+  request: (body, ctx) => anthropicRequestToOpenai(body as AnthropicRequest, ctx),
+  response: (upstream, ctx) => openaiResponseToAnthropic(upstreamResponse<OpenAIChatCompletion>(upstream, 'choices'), ctx),
+  stream: (ctx) => new OpenAIToAnthropicStream(ctx),
+};
+
+/** The bridge from a client protocol to a different upstream protocol (same protocol needs none: bodies pass through). */
+export function bridge(client: Protocol, upstream: Protocol): Bridge {
+  if (client === upstream) throw new Error(`no translation between ${client} and itself`);
+  return client === 'openai' ? OPENAI_CLIENT_ANTHROPIC_UPSTREAM : ANTHROPIC_CLIENT_OPENAI_UPSTREAM;
+}
+
+/** Per-request state; `model` is what the client is told answered. Set `defaultMaxTokens` to a model's limit when known. */
+export function createContext(client: Protocol, body: Record<string, unknown>, model: string): TranslateContext {
+  const streamOptions = body.stream_options;
+  return {
+    model,
+    includeUsage: client === 'openai' && isRecord(streamOptions) && streamOptions.include_usage === true,
+    estimatedInputTokens: estimateInputTokens(client, body),
+    toolNames: new Map(),
+    toolIds: new Map(),
+    defaultMaxTokens: DEFAULT_MAX_TOKENS,
+  };
+}

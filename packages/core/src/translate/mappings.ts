@@ -1,0 +1,123 @@
+/** The tables both directions share: stop reasons, usage, reasoning effort, error types. */
+import type { AnthropicDeltaUsage, AnthropicStopReason, AnthropicUsage } from '../protocols/anthropic/types.js';
+import type { OpenAIReasoningEffort, OpenAIUsage } from '../protocols/openai/types.js';
+
+export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/**
+ * OpenAI finish_reason → Anthropic stop_reason. When tool calls were produced
+ * the answer is `tool_use` even if the upstream said `stop`: clients only run
+ * the tools of a `tool_use` turn.
+ */
+export function finishToStopReason(finish: string | null | undefined, producedToolCalls: boolean): AnthropicStopReason {
+  switch (finish) {
+    case 'length':
+      return 'max_tokens';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_use';
+    case 'content_filter':
+      return 'refusal';
+    default:
+      return producedToolCalls ? 'tool_use' : 'end_turn';
+  }
+}
+
+/** Anthropic stop_reason → OpenAI finish_reason, with the same forcing when tool calls were produced. */
+export function stopReasonToFinish(stop: string | null | undefined, producedToolCalls: boolean): OpenAIFinishReason {
+  switch (stop) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default: // end_turn, stop_sequence, pause_turn
+      return producedToolCalls ? 'tool_calls' : 'stop';
+  }
+}
+
+const USAGE_KEYS = ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'] as const;
+
+/** Anthropic usage counts as they may arrive (message_start, message_delta, a finished message). */
+export type AnthropicUsageLike = { [K in (typeof USAGE_KEYS)[number]]?: number | null };
+
+/** Anthropic usage counters are cumulative totals (message_start, then message_delta): a present value replaces the earlier one. */
+export function mergeAnthropicUsage(into: AnthropicUsageLike, usage: AnthropicUsageLike | null | undefined): void {
+  if (!usage) return;
+  for (const key of USAGE_KEYS) {
+    const value = usage[key];
+    if (typeof value === 'number') into[key] = value;
+  }
+}
+
+/** OpenAI `prompt_tokens` includes cached tokens; Anthropic `input_tokens` excludes cache reads and writes. */
+export function openaiUsageToAnthropic(usage: OpenAIUsage): AnthropicUsage {
+  const read = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
+  return {
+    input_tokens: Math.max(0, (usage.prompt_tokens ?? 0) - read - written),
+    output_tokens: usage.completion_tokens ?? 0,
+    ...(read > 0 ? { cache_read_input_tokens: read } : {}),
+    ...(written > 0 ? { cache_creation_input_tokens: written } : {}),
+  };
+}
+
+export function anthropicUsageToOpenai(usage: AnthropicUsageLike): OpenAIUsage {
+  const read = usage.cache_read_input_tokens ?? 0;
+  const written = usage.cache_creation_input_tokens ?? 0;
+  const prompt = (usage.input_tokens ?? 0) + read + written;
+  const completion = usage.output_tokens ?? 0;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: read, ...(written > 0 ? { cache_write_tokens: written } : {}) },
+  };
+}
+
+/** `message_delta.usage`: output_tokens always (the SDK reads it unconditionally), the input side when known. */
+export function deltaUsage(usage: AnthropicUsage | null): AnthropicDeltaUsage {
+  if (!usage) return { output_tokens: 0 };
+  const { output_tokens, ...input } = usage;
+  return { output_tokens, ...input };
+}
+
+const EFFORT_BUDGET: Partial<Record<OpenAIReasoningEffort, number>> = {
+  minimal: 1024,
+  low: 1024,
+  medium: 2048,
+  high: 4096,
+  xhigh: 4096,
+};
+
+/** `reasoning_effort` → thinking budget; null for none/absent. */
+export const effortToBudget = (effort: OpenAIReasoningEffort | null | undefined): number | null =>
+  (effort && EFFORT_BUDGET[effort]) ?? null;
+
+export function budgetToEffort(budget: number): 'low' | 'medium' | 'high' {
+  if (budget <= 1024) return 'low';
+  if (budget <= 8192) return 'medium';
+  return 'high';
+}
+
+const STATUS_BY_ERROR_TYPE: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  api_error: 500,
+  server_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+/** An in-stream error carries a type, not a status: recover the status so the client's protocol names it the same way. */
+export function errorStatusOf(type: unknown, code?: unknown): number {
+  if (typeof code === 'number' && code >= 400 && code < 600) return code;
+  return (typeof type === 'string' && STATUS_BY_ERROR_TYPE[type]) || 500;
+}

@@ -1,0 +1,460 @@
+/**
+ * OpenAI-shaped in, Anthropic-shaped out: an OpenAI client's request for an
+ * Anthropic upstream, and an OpenAI upstream's answer for an Anthropic client
+ * (whole response and stream).
+ */
+import { badRequest, errorObject } from '../errors.js';
+import type {
+  AnthropicContentBlock,
+  AnthropicDocumentBlock,
+  AnthropicImageBlock,
+  AnthropicMessage,
+  AnthropicMessageParam,
+  AnthropicRequest,
+  AnthropicResponseBlock,
+  AnthropicStopReason,
+  AnthropicTextBlock,
+  AnthropicThinkingConfig,
+  AnthropicToolChoice,
+  AnthropicUsage,
+} from '../protocols/anthropic/types.js';
+import type {
+  OpenAIAssistantMessage,
+  OpenAIChatCompletion,
+  OpenAIChatRequest,
+  OpenAIChunk,
+  OpenAIChunkDelta,
+  OpenAIFilePart,
+  OpenAIMessage,
+  OpenAITextPart,
+  OpenAITool,
+  OpenAIToolCallDelta,
+  OpenAIToolChoice,
+  OpenAIToolMessage,
+  OpenAIUserMessage,
+} from '../protocols/openai/types.js';
+import { type SseEvent, sseEvent } from '../protocols/sse.js';
+import { messageId } from './ids.js';
+import { parseJsonObject } from './json.js';
+import { deltaUsage, effortToBudget, errorStatusOf, finishToStopReason, openaiUsageToAnthropic } from './mappings.js';
+import { imageMediaType, isHttpUrl, parseDataUrl } from './media.js';
+import { type ToolCallDraft, ToolCallDrafts } from './openai-tool-calls.js';
+import { originalToolName, parseToolArguments, shortToolName, toolIdFor } from './tools.js';
+import type { StreamTranslator, TranslateContext } from './types.js';
+
+// ===================== request: OpenAI client → Anthropic upstream =====================
+
+export function openaiRequestToAnthropic(req: OpenAIChatRequest, ctx: TranslateContext): AnthropicRequest {
+  if (req.n != null && req.n > 1) throw badRequest('n: only n=1 is supported by this model', 'n');
+  const messages = convertMessages(req.messages, ctx);
+  const out: AnthropicRequest = {
+    model: req.model,
+    messages,
+    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? ctx.defaultMaxTokens,
+  };
+  const system = convertSystem(req.messages);
+  if (system) out.system = system;
+  Object.assign(out, convertTools(req, ctx));
+  const thinking = convertReasoning(req, out);
+  // thinking requires temperature 1 and top_p near 1: both stay at their defaults then. Recent Claude
+  // models reject temperature and top_p together: temperature (clamped to Anthropic's [0,1]) wins.
+  if (thinking) out.thinking = thinking;
+  else if (req.temperature != null) out.temperature = Math.min(1, Math.max(0, req.temperature));
+  else if (req.top_p != null) out.top_p = req.top_p;
+  const stops = (typeof req.stop === 'string' ? [req.stop] : (req.stop ?? [])).filter((s) => s.trim());
+  if (stops.length) out.stop_sequences = stops;
+  // json_object has no Anthropic counterpart (a schema-less format would allow only `{}`): the prompt has to carry it
+  if (req.response_format?.type === 'json_schema' && req.response_format.json_schema.schema) {
+    out.output_config = { format: { type: 'json_schema', schema: req.response_format.json_schema.schema } };
+  }
+  if (req.user) out.metadata = { user_id: req.user };
+  return out;
+}
+
+/** Every system/developer message, wherever it sits, becomes the top-level `system`: a string, or blocks when cache_control must survive. */
+function convertSystem(messages: OpenAIMessage[]): string | AnthropicTextBlock[] | undefined {
+  const blocks: AnthropicTextBlock[] = [];
+  for (const m of messages) if (m.role === 'system' || m.role === 'developer') blocks.push(...textBlocks(m.content));
+  if (!blocks.length) return undefined;
+  return blocks.some((b) => b.cache_control) ? blocks : blocks.map((b) => b.text).join('\n');
+}
+
+/** Anthropic rejects empty text blocks: they are dropped. */
+function textBlocks(content: string | OpenAITextPart[] | null | undefined): AnthropicTextBlock[] {
+  if (!content) return [];
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return content.filter((p) => p.text).map(textBlock);
+}
+
+const textBlock = (part: OpenAITextPart): AnthropicTextBlock =>
+  part.cache_control ? { type: 'text', text: part.text, cache_control: part.cache_control } : { type: 'text', text: part.text };
+
+type Turn = { role: 'user' | 'assistant'; content: AnthropicContentBlock[] };
+
+function convertMessages(messages: OpenAIMessage[], ctx: TranslateContext): AnthropicMessageParam[] {
+  const turns: Turn[] = [];
+  messages.forEach((m, i) => {
+    const at = `messages.${i}`;
+    if (m.role === 'user') appendTurn(turns, 'user', userBlocks(m, at));
+    else if (m.role === 'assistant') appendTurn(turns, 'assistant', assistantBlocks(m, at, ctx));
+    else if (m.role === 'tool') appendTurn(turns, 'user', [toolResult(m, ctx)]);
+    // system/developer: hoisted by convertSystem
+  });
+  return turns;
+}
+
+/**
+ * Consecutive messages of one role share a turn: a run of tool messages
+ * becomes one user turn of tool_result blocks, and the user text that
+ * follows them lands after the results, where Anthropic wants it.
+ */
+function appendTurn(turns: Turn[], role: Turn['role'], blocks: AnthropicContentBlock[]): void {
+  if (!blocks.length) return;
+  const last = turns.at(-1);
+  if (last?.role === role) last.content.push(...blocks);
+  else turns.push({ role, content: blocks });
+}
+
+function userBlocks(m: OpenAIUserMessage, at: string): AnthropicContentBlock[] {
+  if (typeof m.content === 'string') return textBlocks(m.content);
+  const blocks: AnthropicContentBlock[] = [];
+  m.content.forEach((part, j) => {
+    const param = `${at}.content.${j}`;
+    switch (part.type) {
+      case 'text':
+        if (part.text) blocks.push(textBlock(part));
+        break;
+      case 'image_url':
+        blocks.push(imageBlock(part.image_url.url, param));
+        break;
+      case 'file':
+        blocks.push(documentBlock(part.file, param));
+        break;
+      case 'input_audio':
+        throw badRequest(`${param}: audio input cannot be sent to this model`, param);
+    }
+  });
+  return blocks;
+}
+
+/** `detail` has no Anthropic counterpart and is dropped. */
+function imageBlock(url: string, param: string): AnthropicImageBlock {
+  const data = parseDataUrl(url);
+  if (data) return { type: 'image', source: { type: 'base64', media_type: imageMediaType(data.mediaType, param), data: data.data } };
+  if (isHttpUrl(url)) return { type: 'image', source: { type: 'url', url } };
+  throw badRequest(`${param}: image_url.url must be a base64 data URL or an http(s) URL`, param);
+}
+
+function documentBlock(file: OpenAIFilePart['file'], param: string): AnthropicDocumentBlock {
+  if (!file.file_data) throw badRequest(`${param}: only inline file_data can be sent to this model (not file_id)`, param);
+  // OpenAI documents a data URL; bare base64 is common enough to accept as a PDF
+  const data = parseDataUrl(file.file_data) ?? { mediaType: 'application/pdf', data: file.file_data };
+  if (data.mediaType !== 'application/pdf') throw badRequest(`${param}: only PDF files can be sent to this model`, param);
+  const block: AnthropicDocumentBlock = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data.data } };
+  if (file.filename) block.title = file.filename;
+  return block;
+}
+
+function assistantBlocks(m: OpenAIAssistantMessage, at: string, ctx: TranslateContext): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = [];
+  // reasoning can only go back as thinking with the signature Anthropic issued for it (see anthropic-to-openai.ts)
+  if (m.reasoning_content && m.reasoning_signature) {
+    blocks.push({ type: 'thinking', thinking: m.reasoning_content, signature: m.reasoning_signature });
+  }
+  if (typeof m.content === 'string') blocks.push(...textBlocks(m.content));
+  else for (const part of m.content ?? []) blocks.push(...textBlocks(part.type === 'text' ? part.text : part.refusal));
+  m.tool_calls?.forEach((call, j) => {
+    const param = `${at}.tool_calls.${j}.function.arguments`;
+    const input = parseToolArguments(call.function.arguments);
+    if (!input) throw badRequest(`${param}: tool call arguments must be a JSON object`, param);
+    blocks.push({ type: 'tool_use', id: toolIdFor('anthropic', call.id, ctx), name: shortToolName(call.function.name, ctx), input });
+  });
+  return blocks;
+}
+
+function toolResult(m: OpenAIToolMessage, ctx: TranslateContext): AnthropicContentBlock {
+  const block: AnthropicContentBlock = { type: 'tool_result', tool_use_id: toolIdFor('anthropic', m.tool_call_id, ctx) };
+  // an empty result is sent without content: Anthropic rejects empty text
+  if (typeof m.content === 'string') {
+    if (m.content) block.content = m.content;
+  } else {
+    const blocks = textBlocks(m.content);
+    if (blocks.length) block.content = blocks;
+  }
+  return block;
+}
+
+type PlainChoice = Exclude<OpenAIToolChoice, { type: 'allowed_tools' }> | null | undefined;
+
+function convertTools(req: OpenAIChatRequest, ctx: TranslateContext): Pick<AnthropicRequest, 'tools' | 'tool_choice'> {
+  const { tools, choice } = applyAllowedTools(req.tools ?? [], req.tool_choice);
+  // no tools: a tool_choice would only earn a 400
+  if (!tools.length) return {};
+  const out: Pick<AnthropicRequest, 'tools' | 'tool_choice'> = {
+    tools: tools.map(({ function: f }) => ({
+      name: shortToolName(f.name, ctx),
+      ...(f.description ? { description: f.description } : {}),
+      input_schema: { type: 'object', properties: {}, ...f.parameters },
+    })),
+  };
+  const toolChoice = convertToolChoice(choice, req.parallel_tool_calls === false, ctx);
+  if (toolChoice) out.tool_choice = toolChoice;
+  return out;
+}
+
+/** allowed_tools restricts the callable set: only those tools are sent, with its mode as the choice. */
+function applyAllowedTools(tools: OpenAITool[], choice: OpenAIToolChoice | null | undefined): { tools: OpenAITool[]; choice: PlainChoice } {
+  if (typeof choice !== 'object' || choice?.type !== 'allowed_tools') return { tools, choice };
+  const allowed = new Set(choice.allowed_tools.tools.map((t) => t.function.name));
+  return { tools: tools.filter((t) => allowed.has(t.function.name)), choice: choice.allowed_tools.mode };
+}
+
+function convertToolChoice(choice: PlainChoice, noParallel: boolean, ctx: TranslateContext): AnthropicToolChoice | undefined {
+  const parallel = noParallel ? { disable_parallel_tool_use: true } : {};
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any', ...parallel };
+  if (typeof choice === 'object' && choice) return { type: 'tool', name: shortToolName(choice.function.name, ctx), ...parallel };
+  if (choice === 'auto' || noParallel) return { type: 'auto', ...parallel };
+  return undefined;
+}
+
+/**
+ * reasoning_effort → extended thinking, when Anthropic would accept it:
+ * the budget must stay below max_tokens and be at least 1024; a forced tool
+ * (`any`/`tool`) excludes thinking; and a tool-use turn being continued must
+ * start with its signed thinking block, which an OpenAI client can only
+ * return if it kept our `reasoning_signature`.
+ */
+function convertReasoning(req: OpenAIChatRequest, out: AnthropicRequest): AnthropicThinkingConfig | undefined {
+  const budget = effortToBudget(req.reasoning_effort);
+  if (!budget) return undefined;
+  const choice = out.tool_choice?.type;
+  if (choice === 'any' || choice === 'tool') return undefined;
+  const lastAssistant = out.messages.findLast((m) => m.role === 'assistant');
+  const blocks = Array.isArray(lastAssistant?.content) ? lastAssistant.content : [];
+  if (blocks.some((b) => b.type === 'tool_use') && blocks[0]?.type !== 'thinking') return undefined;
+  const capped = Math.min(budget, (out.max_tokens ?? 0) - 1);
+  return capped >= 1024 ? { type: 'enabled', budget_tokens: capped } : undefined;
+}
+
+// ===================== response: OpenAI upstream → Anthropic client =====================
+
+export function openaiResponseToAnthropic(res: OpenAIChatCompletion, ctx: TranslateContext): AnthropicMessage {
+  const choice = res.choices[0];
+  const message = choice?.message;
+  const content: AnthropicResponseBlock[] = [];
+  const reasoning = message?.reasoning_content ?? message?.reasoning;
+  if (reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: message?.reasoning_signature ?? '' });
+  const text = message?.content || message?.refusal;
+  if (text) content.push({ type: 'text', text });
+  for (const call of message?.tool_calls ?? []) {
+    content.push({
+      type: 'tool_use',
+      id: toolIdFor('anthropic', call.id, ctx),
+      name: originalToolName(call.function.name, ctx),
+      // an upstream's malformed arguments cannot be an Anthropic input: an empty object is the closest valid answer
+      input: parseToolArguments(call.function.arguments) ?? {},
+    });
+  }
+  const producedTools = Boolean(message?.tool_calls?.length);
+  return {
+    id: messageId(),
+    type: 'message',
+    role: 'assistant',
+    model: ctx.model,
+    content,
+    stop_reason: message?.refusal && !message.content ? 'refusal' : finishToStopReason(choice?.finish_reason, producedTools),
+    stop_sequence: null,
+    usage: res.usage ? openaiUsageToAnthropic(res.usage) : { input_tokens: ctx.estimatedInputTokens, output_tokens: 0 },
+  };
+}
+
+// ===================== stream: OpenAI upstream → Anthropic client =====================
+
+/** A tool call's Anthropic block: buffered (pending) until it may open, streamed while open, never reopened once closed. */
+interface StreamedCall extends ToolCallDraft {
+  state: 'pending' | 'open' | 'closed';
+  /** `args` length when completeness was last checked, and the result */
+  checkedLength: number;
+  complete: boolean;
+}
+
+type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; index: number; call: StreamedCall };
+
+/**
+ * Anthropic clients need strictly sequential blocks, one open at a time,
+ * while OpenAI streams text, reasoning and several tool calls by index.
+ * A tool call opens its block when nothing else is mid-call; if another
+ * call's arguments are still incomplete JSON (fragments interleave), it is
+ * buffered and emitted whole later. `message_delta` waits for the usage
+ * chunk that follows `finish_reason`.
+ */
+export class OpenAIToAnthropicStream implements StreamTranslator {
+  private readonly id = messageId();
+  private started = false;
+  private ended = false;
+  private open: OpenBlock | null = null;
+  private nextIndex = 0;
+  private readonly calls = new ToolCallDrafts<StreamedCall>((index) => ({
+    index,
+    id: null,
+    name: '',
+    args: '',
+    state: 'pending',
+    checkedLength: -1,
+    complete: false,
+  }));
+  private signature = '';
+  private refused = false;
+  /** set once the upstream said finish_reason (or the stream ended): content is closed */
+  private stopReason: AnthropicStopReason | null = null;
+  private usage: AnthropicUsage | null = null;
+
+  constructor(private readonly ctx: TranslateContext) {}
+
+  push(event: SseEvent): string {
+    if (this.ended) return '';
+    if (event.data.trim() === '[DONE]') return this.finish();
+    const chunk = parseJsonObject(event.data) as OpenAIChunk | null;
+    if (!chunk) return '';
+    if (chunk.error) return this.fail(errorStatusOf(chunk.error.type, chunk.error.code), String(chunk.error.message ?? 'upstream error'));
+    let out = this.start();
+    if (chunk.usage) this.usage = openaiUsageToAnthropic(chunk.usage);
+    const choice = chunk.choices?.[0];
+    if (choice && !this.stopReason) {
+      out += this.delta(choice.delta);
+      if (choice.finish_reason) {
+        const stop = this.refused ? 'refusal' : finishToStopReason(choice.finish_reason, this.calls.size > 0);
+        out += this.closeContent(stop);
+      }
+    }
+    // usage may come with finish_reason or in the chunk after it (stream_options.include_usage)
+    if (this.stopReason && this.usage) out += this.end();
+    return out;
+  }
+
+  /** At EOF: whatever is still open is closed and the message ended; a stream cut before finish_reason ends as end_turn. */
+  finish(): string {
+    if (this.ended) return '';
+    let out = this.start();
+    if (!this.stopReason) out += this.closeContent('end_turn');
+    return out + this.end();
+  }
+
+  fail(status: number, message: string): string {
+    if (this.ended) return '';
+    this.ended = true;
+    return sseEvent('error', errorObject('anthropic', status, message));
+  }
+
+  private start(): string {
+    if (this.started) return '';
+    this.started = true;
+    const message = {
+      id: this.id,
+      type: 'message',
+      role: 'assistant',
+      model: this.ctx.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      // the real count arrives with message_delta; clients (Claude Code's context meter) read this one first
+      usage: { input_tokens: this.ctx.estimatedInputTokens, output_tokens: 0 },
+    };
+    return sseEvent('message_start', { type: 'message_start', message });
+  }
+
+  private delta(delta: OpenAIChunkDelta | null | undefined): string {
+    if (!delta) return '';
+    let out = '';
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (reasoning) out += this.blockDelta('thinking', { type: 'thinking_delta', thinking: reasoning });
+    if (delta.reasoning_signature) this.signature += delta.reasoning_signature;
+    if (delta.content) out += this.blockDelta('text', { type: 'text_delta', text: delta.content });
+    if (delta.refusal) {
+      this.refused = true;
+      out += this.blockDelta('text', { type: 'text_delta', text: delta.refusal });
+    }
+    for (const fragment of delta.tool_calls ?? []) out += this.toolFragment(fragment);
+    return out;
+  }
+
+  private blockDelta(kind: 'text' | 'thinking', delta: object): string {
+    let out = '';
+    if (this.open?.kind !== kind) {
+      out += this.closeOpen();
+      const index = this.nextIndex++;
+      this.open = { kind, index };
+      const block = kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
+      out += sseEvent('content_block_start', { type: 'content_block_start', index, content_block: block });
+    }
+    return out + this.frameDelta(delta);
+  }
+
+  private toolFragment(fragment: OpenAIToolCallDelta): string {
+    const call = this.calls.add(fragment);
+    const args = fragment.function?.arguments ?? '';
+    if (call.state === 'open') return args ? this.frameDelta({ type: 'input_json_delta', partial_json: args }) : '';
+    // closed calls had complete JSON arguments: nothing meaningful can follow, and a block never reopens
+    if (call.state === 'closed' || !this.canOpen(call)) return '';
+    return this.openTool(call);
+  }
+
+  /** A call opens once it has a name and no other call is mid-arguments. */
+  private canOpen(call: StreamedCall): boolean {
+    return call.name !== '' && (this.open?.kind !== 'tool' || argumentsComplete(this.open.call));
+  }
+
+  /** Opens the call's block and re-emits what it has buffered, including the fragment that triggered the switch. */
+  private openTool(call: StreamedCall): string {
+    let out = this.closeOpen();
+    const index = this.nextIndex++;
+    call.state = 'open';
+    this.open = { kind: 'tool', index, call };
+    const block = { type: 'tool_use', id: toolIdFor('anthropic', call.id, this.ctx), name: originalToolName(call.name, this.ctx), input: {} };
+    out += sseEvent('content_block_start', { type: 'content_block_start', index, content_block: block });
+    if (call.args) out += this.frameDelta({ type: 'input_json_delta', partial_json: call.args });
+    return out;
+  }
+
+  private closeOpen(): string {
+    const open = this.open;
+    if (!open) return '';
+    let out = '';
+    if (open.kind === 'thinking') {
+      // Anthropic ends every thinking block with its signature; an OpenAI upstream has none to give unless it is this proxy
+      out += this.frameDelta({ type: 'signature_delta', signature: this.signature });
+      this.signature = '';
+    }
+    if (open.kind === 'tool') open.call.state = 'closed';
+    this.open = null;
+    return out + sseEvent('content_block_stop', { type: 'content_block_stop', index: open.index });
+  }
+
+  /** Closes the open block, emits buffered calls as whole blocks, and records why the content ended. */
+  private closeContent(stop: AnthropicStopReason): string {
+    let out = this.closeOpen();
+    for (const call of this.calls.all()) if (call.state === 'pending') out += this.openTool(call) + this.closeOpen();
+    this.stopReason = stop;
+    return out;
+  }
+
+  private end(): string {
+    this.ended = true;
+    const delta = { type: 'message_delta', delta: { stop_reason: this.stopReason, stop_sequence: null }, usage: deltaUsage(this.usage) };
+    return sseEvent('message_delta', delta) + sseEvent('message_stop', { type: 'message_stop' });
+  }
+
+  private frameDelta(delta: object): string {
+    return sseEvent('content_block_delta', { type: 'content_block_delta', index: this.open?.index ?? 0, delta });
+  }
+}
+
+/** Whether a call's arguments so far are a whole JSON value (cached per length: arguments can be large). */
+function argumentsComplete(call: StreamedCall): boolean {
+  if (call.checkedLength !== call.args.length) {
+    call.checkedLength = call.args.length;
+    call.complete = parseToolArguments(call.args) !== null && call.args.trim() !== '';
+  }
+  return call.complete;
+}

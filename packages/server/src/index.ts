@@ -1,0 +1,3 @@
+export { createServer, type ProxyServer, type ServerOptions } from './server.js';
+export { createMiddleware, type Middleware, type NextFunction } from './middleware.js';
+export { serveNode, toCoreRequest, writeResponse } from './node.js';

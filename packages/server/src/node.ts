@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLarge, type CoreRequest, type CoreResponse, type Proxy } from '@ones-proxy/core';
+
+/** Reads a node request body, refusing past the limit without buffering the excess. */
+function bodyReader(req: IncomingMessage, preread?: Uint8Array): (limit: number) => Promise<Uint8Array> {
+  return (limit) => {
+    if (preread) return preread.byteLength > limit ? Promise.reject(new BodyTooLarge(limit)) : Promise.resolve(preread);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume(); // drain so the connection can answer 413
+      return Promise.reject(new BodyTooLarge(limit));
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > limit) {
+          req.removeAllListeners('data');
+          req.resume();
+          reject(new BodyTooLarge(limit));
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+      req.on('error', reject);
+    });
+  };
+}
+
+export function toCoreRequest(req: IncomingMessage, res: ServerResponse, url: string, preread?: Uint8Array): CoreRequest {
+  const q = url.indexOf('?');
+  const ac = new AbortController();
+  // the client going away (before the answer is complete) aborts the upstream call
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  return {
+    method: req.method ?? 'GET',
+    path: q < 0 ? url : url.slice(0, q),
+    search: q < 0 ? '' : url.slice(q),
+    headers: req.headers,
+    readBody: bodyReader(req, preread),
+    signal: ac.signal,
+  };
+}
+
+/** Writes a core response to a node response, honouring back-pressure on streams. */
+export async function writeResponse(res: ServerResponse, out: CoreResponse, signal: AbortSignal): Promise<void> {
+  if (res.destroyed) return;
+  if (!out.stream) {
+    res.writeHead(out.status, out.headers);
+    res.end(out.body);
+    return;
+  }
+  res.writeHead(out.status, out.headers);
+  res.flushHeaders();
+  const it = out.stream[Symbol.asyncIterator]();
+  // one timer per stream, not per chunk: it writes a keep-alive only after a quiet period, between frames
+  let lastWrite = Date.now();
+  let atFrameEnd = true;
+  const hb = out.heartbeat;
+  const timer = hb
+    ? setInterval(() => {
+        if (atFrameEnd && Date.now() - lastWrite >= hb.everyMs - 5 && !res.destroyed) {
+          res.write(hb.frame);
+          lastWrite = Date.now();
+        }
+      }, Math.max(10, Math.floor(hb.everyMs / 3)))
+    : null;
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      if (res.destroyed || signal.aborted) break;
+      const chunk = r.value;
+      lastWrite = Date.now();
+      if (hb) atFrameEnd = endsFrame(chunk);
+      if (!res.write(chunk)) await drained(res);
+    }
+  } finally {
+    if (timer) clearInterval(timer);
+    await it.return?.();
+    if (!res.destroyed) res.end();
+  }
+}
+
+/** Whether a chunk ends an SSE frame (a blank line), so a keep-alive may follow it. */
+function endsFrame(chunk: string | Uint8Array): boolean {
+  const n = chunk.length;
+  if (n < 2) return false;
+  return typeof chunk === 'string' ? chunk.endsWith('\n\n') : chunk[n - 1] === 10 && chunk[n - 2] === 10;
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Serves one node request with the proxy; `url` is the path below any mount
+ * prefix, `preread` a body some earlier middleware already consumed.
+ */
+export async function serveNode(proxy: Proxy, req: IncomingMessage, res: ServerResponse, url = req.url ?? '/', preread?: Uint8Array): Promise<void> {
+  const core = toCoreRequest(req, res, url, preread);
+  const out = await proxy.handle(core);
+  await writeResponse(res, out, core.signal);
+}

@@ -1,0 +1,68 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger, Proxy } from '@ones-proxy/core';
+import { serveNode } from './node.js';
+
+export interface ServerOptions {
+  /** longest time to receive a whole request (slow-client guard), ms */
+  requestTimeoutMs?: number;
+  /** longest time to receive request headers, ms */
+  headersTimeoutMs?: number;
+  /** request header size limit, bytes */
+  maxHeaderSize?: number;
+  /** idle keep-alive sockets are closed after this, ms */
+  keepAliveTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface ProxyServer extends Server {
+  /**
+   * Stops accepting, lets requests in flight finish for up to `graceMs`, then
+   * cuts what is left and closes the proxy's upstream pools.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+export function createServer(proxy: Proxy, options: ServerOptions = {}): ProxyServer {
+  const active = new Set<ServerResponse>();
+  const server = createHttpServer(
+    {
+      requestTimeout: options.requestTimeoutMs ?? 300_000,
+      headersTimeout: options.headersTimeoutMs ?? 30_000,
+      maxHeaderSize: options.maxHeaderSize ?? 64 * 1024,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
+      active.add(res);
+      res.on('close', () => active.delete(res));
+      serveNode(proxy, req, res).catch((e: Error) => {
+        options.logger?.error({ err: e.message, path: req.url }, 'response failed');
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end('{"error":{"message":"internal error in the proxy","type":"server_error","param":null,"code":null}}');
+        } else res.destroy();
+      });
+    },
+  ) as ProxyServer;
+  // streams are long-lived: the socket timeout is the proxy's own idle timeout, not node's
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+
+  let closing: Promise<void> | null = null;
+  server.shutdown = (graceMs = 10_000) => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      server.closeAllConnections();
+      await closed;
+      await proxy.close();
+    })();
+    return closing;
+  };
+  return server;
+}

@@ -1,0 +1,1 @@
+export default ['packages/core', 'packages/server', 'packages/cli', 'tests'];
