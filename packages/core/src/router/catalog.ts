@@ -4,12 +4,29 @@ import type { ModelEntry, Provider } from '../providers/types.js';
 export interface CatalogEntry {
   provider: Provider;
   model: ModelEntry;
+  /** `provider/model`: the public id that names this pair, and the router's stats key */
+  key: string;
+  /** may take a request with images (see `acceptsImages`) */
+  acceptsImages: boolean;
 }
 
 interface ProviderList {
   models: ModelEntry[];
   fetchedAt: number;
+  /** some model of the list is marked as taking images: the unmarked ones are then taken to be text-only */
+  marksImages: boolean;
   error?: string;
+}
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * Whether a model takes images: as marked by its provider or the config; when
+ * the list marks none, every model is assumed to (the upstream answers if not),
+ * but once some model is marked the unmarked ones are not.
+ */
+export function acceptsImages(model: ModelEntry, marksImages: boolean): boolean {
+  return model.images ?? !marksImages;
 }
 
 /**
@@ -36,7 +53,7 @@ export class Catalog {
       const l = this.lists.get(p.name);
       return force || !l || now - l.fetchedAt >= this.ttlMs;
     });
-    if (stale.length === 0) return Promise.resolve();
+    if (stale.length === 0) return RESOLVED;
     this.refreshing = Promise.all(stale.map((p) => this.load(p))).then(() => {
       this.refreshing = null;
       this.entriesCache = null;
@@ -44,16 +61,27 @@ export class Catalog {
     return this.refreshing;
   }
 
+  /**
+   * Waits only for the first load of the lists; afterwards a stale list is
+   * refreshed in the background and requests go on with the one they have.
+   */
+  whenLoaded(): Promise<void> {
+    if (this.lists.size < this.providers.length) return this.refresh();
+    void this.refresh();
+    return RESOLVED;
+  }
+
   private async load(p: Provider): Promise<void> {
     const prev = this.lists.get(p.name);
     try {
       const models = await p.listModels(AbortSignal.timeout(30_000));
-      this.lists.set(p.name, { models, fetchedAt: Date.now() });
+      this.lists.set(p.name, { models, fetchedAt: Date.now(), marksImages: models.some((m) => m.images === true) });
       if (!prev || prev.models.length !== models.length) this.log.info({ provider: p.name, models: models.length }, 'model list loaded');
     } catch (e) {
       const error = (e as Error).message;
       // keep the last good list; retry after a short pause rather than a full TTL
-      this.lists.set(p.name, { models: prev?.models ?? [], fetchedAt: Date.now() - this.ttlMs + Math.min(this.ttlMs, 30_000), error });
+      const fetchedAt = Date.now() - this.ttlMs + Math.min(this.ttlMs, 30_000);
+      this.lists.set(p.name, { models: prev?.models ?? [], fetchedAt, marksImages: prev?.marksImages ?? false, error });
       this.log.warn({ provider: p.name, err: error, kept: prev?.models.length ?? 0 }, 'model list refresh failed');
     }
   }
@@ -70,11 +98,14 @@ export class Catalog {
     this.timer = null;
   }
 
-  /** Every (provider, model) pair, in provider order. */
+  /** Every (provider, model) pair, in provider order; the same array until the next refresh. */
   entries(): CatalogEntry[] {
     if (!this.entriesCache) {
       void this.refresh(); // lazily keeps lists fresh without waiting
-      this.entriesCache = this.providers.flatMap((provider) => (this.lists.get(provider.name)?.models ?? []).map((model) => ({ provider, model })));
+      this.entriesCache = this.providers.flatMap((provider) => {
+        const list = this.lists.get(provider.name);
+        return (list?.models ?? []).map((model) => entry(provider, model, list?.marksImages ?? false));
+      });
     }
     return this.entriesCache;
   }
@@ -88,8 +119,8 @@ export class Catalog {
       const provider = this.providers.find((p) => p.name === id.slice(0, slash));
       if (provider) {
         const modelId = id.slice(slash + 1);
-        const known = this.lists.get(provider.name)?.models.find((m) => m.id === modelId);
-        return [{ provider, model: known ?? { id: modelId } }];
+        const listed = this.entries().find((e) => e.provider === provider && e.model.id === modelId);
+        return [listed ?? entry(provider, { id: modelId }, this.lists.get(provider.name)?.marksImages ?? false)];
       }
     }
     return [];
@@ -101,4 +132,8 @@ export class Catalog {
       return { provider: p.name, models: l?.models.length ?? 0, ...(l?.error ? { error: l.error } : {}) };
     });
   }
+}
+
+function entry(provider: Provider, model: ModelEntry, marksImages: boolean): CatalogEntry {
+  return { provider, model, key: `${provider.name}/${model.id}`, acceptsImages: acceptsImages(model, marksImages) };
 }
