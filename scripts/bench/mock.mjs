@@ -14,7 +14,7 @@
 //   POST /v1/messages          Anthropic; `"stream": true` → message_start … N content_block_delta
 //                              … message_delta, message_stop.
 //   GET  /v1/models            both shapes at once (data[] with id, type, display_name).
-//   GET  /__stats              request counters (by route and by model); POST /__stats/reset zeroes them.
+//   GET  /__stats              counters (requests, connections opened, by route, by model); POST /__stats/reset zeroes them.
 //   A model listed in failModels answers 500 with the protocol's error body (and counts as `failed`).
 //   Paths under /fail/… answer 500 whatever the model.
 //   latency: delay before the answer's first byte; chunkDelay: delay between streamed chunks
@@ -123,7 +123,7 @@ export function createMock(options = {}) {
   const o = { ...DEFAULTS, ...options };
   const fail = new Set(o.failModels);
   const cache = new Map();
-  const stats = { requests: 0, failed: 0, byRoute: {}, byModel: {} };
+  const stats = { requests: 0, failed: 0, connections: 0, byRoute: {}, byModel: {} };
 
   const answerFor = (protocol, model, stream, usage) => {
     const key = `${protocol}|${stream ? 1 : 0}|${usage ? 1 : 0}|${model}`;
@@ -186,6 +186,7 @@ export function createMock(options = {}) {
     if (url === '/__stats/reset') {
       stats.requests = 0;
       stats.failed = 0;
+      stats.connections = 0;
       stats.byRoute = {};
       stats.byModel = {};
       res.end('{}');
@@ -225,6 +226,7 @@ export function createMock(options = {}) {
       });
     });
   });
+  server.on('connection', () => stats.connections++);
   // keep-alive outlives a whole run, so no connection is re-opened mid-measurement
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 130_000;

@@ -201,3 +201,61 @@ export function cpuOf(pid) {
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
+
+/** Busy and steal time of the whole machine so far, in seconds (all cores summed). */
+export function machineCpu() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return { busy: (user + nice + system + irq + softirq + steal) / 100, steal: (steal ?? 0) / 100 };
+}
+
+/**
+ * Measures, between start() and end(), the cores each of `pids` used, this
+ * process's own use, and what the rest of the machine used ("other"): another
+ * job on the same cores skews every figure, so it is reported next to them.
+ */
+export function cpuMeter(pids) {
+  const uniq = [...new Set(Object.values(pids))];
+  let t0;
+  let m0;
+  let p0;
+  let b0;
+  return {
+    start() {
+      t0 = performance.now();
+      m0 = machineCpu();
+      p0 = new Map(uniq.map((p) => [p, cpuOf(p)]));
+      b0 = process.cpuUsage();
+    },
+    end() {
+      const secs = (performance.now() - t0) / 1000;
+      const m1 = machineCpu();
+      const b = process.cpuUsage(b0);
+      const used = new Map(uniq.map((p) => [p, cpuOf(p) - p0.get(p)]));
+      const self = (b.user + b.system) / 1e6;
+      const ours = [...used.values()].reduce((x, y) => x + y, 0) + self;
+      const out = { bench: self / secs, other: Math.max(0, (m1.busy - m0.busy - ours) / secs), steal: (m1.steal - m0.steal) / secs };
+      for (const [k, p] of Object.entries(pids)) out[k] = used.get(p) / secs;
+      return out;
+    },
+  };
+}
+
+/**
+ * Waits (at most `maxSeconds`) until the rest of the machine has been quiet
+ * (< `threshold` cores busy) for one second; call it while the benchmark's own
+ * processes are idle. Resolves with { waited, load } (load of the last window).
+ */
+export async function waitQuiet(maxSeconds, threshold = 0.15) {
+  const t0 = performance.now();
+  let load = NaN;
+  for (;;) {
+    const a = machineCpu().busy;
+    const b0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = process.cpuUsage(b0);
+    load = Math.max(0, machineCpu().busy - a - (b.user + b.system) / 1e6);
+    const waited = (performance.now() - t0) / 1000;
+    if (load < threshold || waited >= maxSeconds) return { waited, load };
+  }
+}

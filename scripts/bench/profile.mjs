@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 export function moduleOf(url) {
   if (!url) return '(native / V8)';
   if (url.startsWith('node:')) return 'node core';
+  if (url.startsWith('wasm://')) return 'undici (llhttp wasm)';
   const pnpm = /node_modules\/\.pnpm\/(@[^+/]+\+[^@/]+|[^@/]+)@/.exec(url);
   if (pnpm) return pnpm[1].replace('+', '/');
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);

@@ -15,6 +15,14 @@ export interface MockReply {
   raw?: { status?: number; contentType?: string; body: string };
   /** stop the stream after this many frames without ending it properly */
   truncateAfter?: number;
+  /** after this many frames, go silent with the connection left open */
+  stallAfter?: number;
+  /** send headers, then wait this long before the first frame */
+  firstChunkDelayMs?: number;
+  /** wait between frames (default 1 ms) */
+  frameDelayMs?: number;
+  /** a frame inserted first (e.g. a huge SSE line) */
+  extraFrame?: string;
   usage?: { input: number; output: number; cacheRead?: number };
   model?: string;
 }
@@ -35,8 +43,10 @@ export interface MockUpstream {
   /** chat requests only */
   chats(): Recorded[];
   reply: (req: Recorded) => MockReply;
-  /** sockets whose client closed them (abort tests) */
+  /** responses whose client closed them before the end (abort tests) */
   closedEarly: number;
+  /** when each of those closes happened (performance.now()) */
+  closeTimes: number[];
   close(): Promise<void>;
 }
 
@@ -168,6 +178,7 @@ export async function startMockUpstream(opts: {
     chats: () => mock.requests.filter((r) => r.path === chatPath),
     reply: opts.reply ?? (() => ({ text: 'Hello from the mock.' })),
     closedEarly: 0,
+    closeTimes: [],
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -185,7 +196,9 @@ export async function startMockUpstream(opts: {
     const rec: Recorded = { method: req.method ?? 'GET', path, headers: req.headers, body };
     mock.requests.push(rec);
     res.on('close', () => {
-      if (!res.writableFinished) mock.closedEarly++;
+      if (res.writableFinished) return;
+      mock.closedEarly++;
+      mock.closeTimes.push(performance.now());
     });
 
     if (req.method === 'GET' && path === '/v1/models') {
@@ -220,13 +233,17 @@ export async function startMockUpstream(opts: {
     const model = r.model ?? body?.model ?? 'mock';
     if (body?.stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.flushHeaders();
+      if (r.firstChunkDelayMs) await sleep(r.firstChunkDelayMs);
       const frames = protocol === 'openai' ? openaiFrames(model, r, body.stream_options?.include_usage === true) : anthropicFrames(model, r);
-      const n = r.truncateAfter ?? frames.length;
+      if (r.extraFrame) frames.unshift(r.extraFrame);
+      const n = r.truncateAfter ?? r.stallAfter ?? frames.length;
       for (const f of frames.slice(0, n)) {
         if (res.destroyed) return;
         res.write(f);
-        await sleep(1);
+        await sleep(r.frameDelayMs ?? 1);
       }
+      if (r.stallAfter !== undefined) return; // silent, connection open, until the client gives up
       return n < frames.length ? res.destroy() : res.end();
     }
     res.writeHead(200, { 'content-type': 'application/json' });

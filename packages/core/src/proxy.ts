@@ -7,16 +7,20 @@ import { handleChat, type ChatDeps } from './http/chat.js';
 import { countTokens } from './http/count-tokens.js';
 import { homePage } from './http/home.js';
 import { modelsResponse } from './http/models.js';
+import { statsResponse } from './http/stats.js';
 import { errorResponse, json } from './http/respond.js';
 import { guessProtocol, RouteTable } from './http/routes.js';
 import { BodyTooLarge, type CoreRequest, type CoreResponse } from './http/types.js';
 import { toWebHandler } from './http/web.js';
 import { silentLogger, type Logger } from './logger.js';
+import { makeRedactor, redactingLogger } from './secrets.js';
+import { makeCors } from './http/cors.js';
 import { Pools, ClientAbort } from './providers/http.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
 import { Catalog } from './router/catalog.js';
 import { Router } from './router/router.js';
+import { MemoryRouterStore, type RouterStore } from './router/store.js';
 import { VERSION } from './version.js';
 
 export interface ProxyOptions extends ProxyOptionsInput {
@@ -24,6 +28,11 @@ export interface ProxyOptions extends ProxyOptionsInput {
   logger?: Logger;
   /** replaces the per-origin undici pools (tests, custom agents) */
   dispatcher?: Dispatcher;
+  /**
+   * where call stats and cooldowns live; default: this process's memory.
+   * Pass one store to several proxies (workers, a reloaded config) to share what they learn.
+   */
+  routerStore?: RouterStore;
 }
 
 export interface Proxy {
@@ -46,21 +55,29 @@ export interface Proxy {
 const MESSAGES_PATHS = ['/v1/messages', '/api/v1/messages'];
 const COUNT_PATHS = ['/v1/messages/count_tokens', '/api/v1/messages/count_tokens'];
 const MODELS_PATHS = ['/v1/models', '/api/v1/models'];
+const STATS_PATHS = ['/api/v1/stats'];
 
 export function createProxy(options: ProxyOptions = {}): Proxy {
-  const { logger, dispatcher, ...rest } = options;
+  const { logger, dispatcher, routerStore, ...rest } = options;
   const config = parseOptions(rest);
-  const log = logger ?? silentLogger;
+  const redact = makeRedactor([config.token, ...config.providers.flatMap((p) => [p.apiKey, p.type === 'degpt' ? p.authCookie : undefined])]);
+  const log = logger ? redactingLogger(logger, redact) : silentLogger;
+  const cors = makeCors(config.cors);
   const pools = new Pools(dispatcher);
   const providers = config.providers.map((p) => createProvider(p, pools, config.timeouts, log));
   const catalog = new Catalog(providers, config.cacheDurationSeconds * 1000, log);
-  const router = new Router(catalog);
+  const router = new Router(catalog, {
+    store: routerStore ?? new MemoryRouterStore(),
+    cooldownMs: config.router.cooldownSeconds * 1000,
+    log,
+  });
   const tokenOk = config.token ? makeTokenCheck(config.token) : null;
   const chatPaths = config.chatPaths ?? DEFAULT_CHAT_PATHS;
   const deps: ChatDeps = {
     router,
     log,
     maxAttempts: config.router.maxAttempts,
+    deadlineMs: config.router.deadlineSeconds !== undefined ? config.router.deadlineSeconds * 1000 : config.timeouts.firstByteMs,
     maxBodyBytes: config.limits.maxBodyBytes,
     tokenSet: tokenOk !== null,
     heartbeatMs: config.heartbeatMs,
@@ -75,19 +92,29 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       protocol: 'openai',
       methods: {
         GET: async (r) => {
-          await catalog.refresh();
+          await catalog.whenLoaded();
           return modelsResponse(r, catalog.entries());
         },
       },
     })
+    .add(STATS_PATHS, { protocol: 'openai', methods: { GET: async () => statsResponse(await router.stats()) } })
     .add(['/health'], { protocol: 'openai', open: true, methods: { GET: () => json(200, { status: 'ok', version: VERSION }) } })
     .add(['/'], { protocol: 'openai', open: true, methods: { GET: () => homePage(VERSION, chatPaths, catalog.entries().length) } });
 
   async function handle(req: CoreRequest): Promise<CoreResponse> {
+    const res = await dispatch(req);
+    // error texts can quote what an upstream echoed back, including the key it was sent
+    if (res.status >= 400 && typeof res.body === 'string') res.body = redact(res.body);
+    return cors ? cors.decorate(req, res) : res;
+  }
+
+  async function dispatch(req: CoreRequest): Promise<CoreResponse> {
     const route = routes.match(req.path);
     if (!route) return errorResponse(guessProtocol(req), new ProxyError(404, `no route for ${req.method} ${req.path}`));
     const handler = route.methods[req.method as 'GET' | 'POST'];
     if (!handler) {
+      const preflight = req.method === 'OPTIONS' && cors?.preflight(req, Object.keys(route.methods).join(', '));
+      if (preflight) return preflight;
       const allow = Object.keys(route.methods).join(', ');
       return errorResponse(route.protocol, new ProxyError(405, `method ${req.method} is not allowed on ${req.path}; use ${allow}`, null, null, { allow }));
     }

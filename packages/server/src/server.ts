@@ -25,10 +25,14 @@ export interface ProxyServer extends Server {
 
 export function createServer(proxy: Proxy, options: ServerOptions = {}): ProxyServer {
   const active = new Set<ServerResponse>();
+  const requestTimeout = options.requestTimeoutMs ?? 300_000;
+  const headersTimeout = options.headersTimeoutMs ?? 30_000;
   const server = createHttpServer(
     {
-      requestTimeout: options.requestTimeoutMs ?? 300_000,
-      headersTimeout: options.headersTimeoutMs ?? 30_000,
+      requestTimeout,
+      headersTimeout,
+      // node enforces both timeouts only when it checks connections: check often enough to honour them
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(requestTimeout, headersTimeout) / 4))),
       maxHeaderSize: options.maxHeaderSize ?? 64 * 1024,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
     },

@@ -29,8 +29,10 @@ const providerBase = {
   /** static model list; absent → discovered from the models endpoint */
   models: z.array(modelEntry).optional(),
   timeouts: timeouts.partial().optional(),
-  /** concurrent upstream requests before queueing */
+  /** concurrent chat requests to this provider before queueing */
   maxConcurrent: z.number().int().positive().optional(),
+  /** requests queued for a slot before further ones are refused with 429 */
+  maxQueue: z.number().int().nonnegative().optional(),
 };
 
 export const providerSchema = z.discriminatedUnion('type', [
@@ -54,8 +56,12 @@ export const optionsSchema = z.strictObject({
   cacheDurationSeconds: seconds.default(3600),
   router: z
     .strictObject({
+      /** seconds a (provider, model) that failed stays out of `auto` */
       cooldownSeconds: seconds.default(300),
+      /** candidates tried for one request before its error is answered */
       maxAttempts: z.number().int().min(1).max(20).default(3),
+      /** seconds from a request's arrival after which no further candidate is tried; unset = the first-byte timeout */
+      deadlineSeconds: z.number().finite().positive().optional(),
     })
     .prefault({}),
   session: z
@@ -78,6 +84,8 @@ export const optionsSchema = z.strictObject({
   /** max_tokens sent to Anthropic upstreams when the client gave none */
   defaultMaxTokens: z.number().int().positive().default(4096),
   debug: z.boolean().default(false),
+  /** off unless set: origins allowed to call from a browser, or ["*"] */
+  cors: z.strictObject({ origins: z.array(z.string().min(1)).min(1) }).optional(),
 });
 
 export type ProviderConfig = z.infer<typeof providerSchema>;

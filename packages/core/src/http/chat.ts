@@ -15,6 +15,8 @@ export interface ChatDeps {
   router: Router;
   log: Logger;
   maxAttempts: number;
+  /** ms from a request's arrival after which no further candidate is tried */
+  deadlineMs: number;
   maxBodyBytes: number;
   /** TOKEN is set: the client's credential is the proxy's and never goes upstream */
   tokenSet: boolean;
@@ -49,7 +51,36 @@ export function checkChatBody(parsed: unknown): ChatBody {
   if (!Array.isArray(body.messages)) throw badRequest(body.messages === undefined ? 'messages: required' : 'messages: must be an array', 'messages');
   if (body.messages.length === 0) throw badRequest('messages: must hold at least one message', 'messages');
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw badRequest(`request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
   return { body, model: body.model, stream: body.stream === true };
+}
+
+/**
+ * JSON.parse takes any depth, but what runs on a body afterwards recurses:
+ * JSON.stringify (a re-serialised passthrough, a translation, count_tokens
+ * upstream) and the token estimate overflow the stack at a few thousand
+ * levels, which answered 500 (found by fuzzing). Real requests (JSON schemas,
+ * tool inputs) stay far below this; serde_json's default is 128.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** Iterative (the check itself must not overflow); a few µs on a typical body, against ~40 µs for its JSON.parse. */
+function nestedDeeperThan(root: object, max: number): boolean {
+  const stack: unknown[] = [root, 1];
+  while (stack.length) {
+    const depth = stack.pop() as number;
+    const v = stack.pop() as Record<string, unknown> | unknown[];
+    if (depth > max) return true;
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'object' && x !== null) stack.push(x, depth + 1);
+    } else {
+      for (const k in v) {
+        const x = v[k];
+        if (typeof x === 'object' && x !== null) stack.push(x, depth + 1);
+      }
+    }
+  }
+  return false;
 }
 
 /** Does any message carry an image part? (only models that accept images may take it) */
@@ -83,19 +114,13 @@ async function readText(res: UpstreamResponse): Promise<string> {
   }
 }
 
-/** A successful non-stream passthrough body looks like a JSON object and is not an error object. */
-function looksLikeAnswer(buf: Buffer): boolean {
-  const s = buf.toString('latin1', 0, Math.min(buf.length, 64)).trimStart();
-  const e = buf.toString('latin1', Math.max(0, buf.length - 8)).trimEnd();
-  return s.startsWith('{') && e.endsWith('}') && !s.startsWith('{"error"') && !s.startsWith('{"type":"error"');
-}
-
 /**
  * One chat request, in either client protocol: route, try candidates in order
  * (failing over before the first byte reaches the client), translate when the
  * candidate speaks the other protocol, stream or answer back.
  */
 export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatDeps): Promise<CoreResponse> {
+  const deadline = performance.now() + deps.deadlineMs;
   const raw = await req.readBody(deps.maxBodyBytes);
   const { body, model, stream } = checkChatBody(decodeJson(raw));
   const strict = /^(1|true)$/i.test(header(req.headers, 'x-ones-strict') ?? '');
@@ -108,7 +133,8 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
   let lastError: ProxyError | null = null;
   let attempts = 0;
   for (const c of candidates) {
-    if (attempts >= deps.maxAttempts || req.signal.aborted) break;
+    // failover is bounded by attempts and by the request's deadline (the first attempt always runs)
+    if (attempts >= deps.maxAttempts || req.signal.aborted || (attempts > 0 && performance.now() >= deadline)) break;
     attempts++;
     const upstream = c.provider.protocol;
     const translate = upstream !== client;
@@ -132,7 +158,8 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
     } catch (e) {
       if (e instanceof ClientAbort) throw e;
       lastError = e as ProxyError;
-      await fail(deps, c, lastError);
+      // a provider at its concurrency bound is busy, not failing: try the next one without a cooldown
+      if (lastError.code !== 'provider_busy') fail(deps, c, lastError);
       continue;
     }
     const ttfb = performance.now() - started;
@@ -144,7 +171,7 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
       const err = new ProxyError(status, `${c.provider.name}: ${message}`, null, null, retryAfter(res));
       if (RETRYABLE(status) && !(c.provider.keyless && (status === 401 || status === 403))) {
         lastError = err;
-        await fail(deps, c, err);
+        fail(deps, c, err);
         continue;
       }
       // the request itself is wrong: another candidate would refuse it too
@@ -165,29 +192,33 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
         const err = transportError(e, c.provider.name, req.signal);
         if (err instanceof ClientAbort) throw err;
         lastError = err as ProxyError;
-        await fail(deps, c, lastError);
+        fail(deps, c, lastError);
         continue;
       }
-      if (!translate) {
-        if (!looksLikeAnswer(buf)) {
-          lastError = new ProxyError(502, `${c.provider.name}: answered 200 without a valid response (${upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message})`);
-          await fail(deps, c, lastError);
-          continue;
-        }
-        await deps.router.record(c, 'success', ttfb);
-        return { status: 200, headers: { 'content-type': JSON_TYPE, ...meta }, body: buf };
-      }
+      // parsed in both paths: a 200 carrying invalid JSON or an error object is the upstream's failure
       let parsed: unknown;
       try {
         parsed = JSON.parse(buf.toString('utf8'));
         if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') throw new Error(upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message);
       } catch (e) {
         lastError = new ProxyError(502, `${c.provider.name}: answered 200 without a valid response (${(e as Error).message})`);
-        await fail(deps, c, lastError);
+        fail(deps, c, lastError);
         continue;
       }
-      const out = bridge(client, upstream).response(parsed, ctx!);
-      await deps.router.record(c, 'success', ttfb);
+      if (!ctx) {
+        void deps.router.record(c, 'success', ttfb);
+        return { status: 200, headers: { 'content-type': JSON_TYPE, ...meta }, body: buf };
+      }
+      let out: unknown;
+      try {
+        out = bridge(client, upstream).response(parsed, ctx);
+      } catch (e) {
+        if (!(e instanceof ProxyError)) throw e;
+        lastError = e;
+        fail(deps, c, e);
+        continue;
+      }
+      void deps.router.record(c, 'success', ttfb);
       return { status: 200, headers: { 'content-type': JSON_TYPE, ...meta }, body: JSON.stringify(out) };
     }
 
@@ -195,7 +226,7 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
     if (!contentType.includes('text/event-stream')) {
       const text = await readText(res);
       lastError = new ProxyError(502, `${c.provider.name}: expected an event stream, got ${contentType || 'no content-type'} (${upstreamErrorMessage(text).message})`);
-      await fail(deps, c, lastError);
+      fail(deps, c, lastError);
       continue;
     }
     const it = res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
@@ -208,16 +239,19 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
       const err = transportError(e, c.provider.name, req.signal);
       if (err instanceof ClientAbort) throw err;
       lastError = err as ProxyError;
-      await fail(deps, c, lastError);
+      fail(deps, c, lastError);
       continue;
     }
     if (first && !first.done && startsWithError(first.value)) {
       const text = Buffer.from(first.value).toString('utf8') + (await readText(res));
       res.body.destroy();
       lastError = new ProxyError(502, `${c.provider.name}: ${upstreamErrorMessage(text.replace(/^(event: error\s*)?data: /, '')).message}`);
-      await fail(deps, c, lastError);
+      fail(deps, c, lastError);
       continue;
     }
+    // a stream's time to first byte is its first chunk (headers may come before the model starts)
+    let firstByteMs = performance.now() - started;
+    if (!first) head.then(() => (firstByteMs = performance.now() - started), () => {});
     const translator = ctx ? bridge(client, upstream).stream(ctx) : null;
     const streamBody = pumpStream({
       rest: it,
@@ -229,8 +263,8 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
       signal: req.signal,
       release: () => res.body.destroy(),
       onEnd: (o) => {
-        if (o.kind === 'complete') void deps.router.record(c, 'success', ttfb);
-        else if (o.kind === 'failed') void fail(deps, c, o.error);
+        if (o.kind === 'complete') void deps.router.record(c, 'success', firstByteMs);
+        else if (o.kind === 'failed') fail(deps, c, o.error);
         else deps.log.debug({ provider: c.provider.name, model: c.model.id }, 'client left mid-stream; upstream released');
       },
     });
@@ -256,7 +290,8 @@ function retryAfter(res: UpstreamResponse): Record<string, string> {
   return typeof v === 'string' ? { 'retry-after': v } : {};
 }
 
-async function fail(deps: ChatDeps, c: Candidate, err: ProxyError): Promise<void> {
+/** Records a failed call; not awaited, so the next candidate never waits on the store. */
+function fail(deps: ChatDeps, c: Candidate, err: ProxyError): void {
   deps.log.warn({ provider: c.provider.name, model: c.model.id, status: err.status, err: err.message }, 'upstream attempt failed');
-  await deps.router.record(c, 'failure');
+  void deps.router.record(c, 'failure');
 }

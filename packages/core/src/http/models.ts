@@ -5,16 +5,22 @@ import { json } from './respond.js';
 const CREATED = Math.floor(Date.now() / 1000);
 
 /**
- * The model list, `auto` first. A bare id appears once (its first provider owns
- * it); Anthropic clients (anthropic-version header) get Anthropic's list shape.
+ * The model list, `auto` first. A bare id appears once (its first provider
+ * owns it); when several providers serve it, each `provider/model` id follows
+ * too, so a client can pick one. Anthropic clients (anthropic-version header)
+ * get Anthropic's list shape.
  */
 export function modelsResponse(req: CoreRequest, entries: readonly CatalogEntry[]): CoreResponse {
-  const seen = new Set<string>();
-  const rows = [{ id: 'auto', owner: 'ones-proxy' }];
+  const owners = new Map<string, CatalogEntry[]>();
   for (const e of entries) {
-    if (seen.has(e.model.id)) continue;
-    seen.add(e.model.id);
-    rows.push({ id: e.model.id, owner: e.provider.name });
+    const list = owners.get(e.model.id);
+    if (list) list.push(e);
+    else owners.set(e.model.id, [e]);
+  }
+  const rows = [{ id: 'auto', owner: 'ones-proxy' }];
+  for (const [id, served] of owners) {
+    rows.push({ id, owner: served[0]!.provider.name });
+    if (served.length > 1) for (const e of served) rows.push({ id: e.key, owner: e.provider.name });
   }
   if (header(req.headers, 'anthropic-version')) {
     const created_at = new Date(CREATED * 1000).toISOString();

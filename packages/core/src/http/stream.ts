@@ -22,6 +22,8 @@ export interface PumpOptions {
   release(): void;
 }
 
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
 const END_MARK: Record<Protocol, string> = { openai: '[DONE]', anthropic: 'message_stop' };
 
 /** An SSE frame or event that reports an error rather than content. */
@@ -53,13 +55,19 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       })
     : null;
 
+  let lineBytes = 0;
   const take = (chunk: Uint8Array): string | Uint8Array => {
     if (!parser) {
       // the end marker may straddle two chunks: keep a short tail
-      tail = (tail + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1')).slice(-48);
+      const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      tail = (tail + b.toString('latin1', Math.max(0, b.length - 48))).slice(-48);
       if (tail.includes(endMark)) complete = true;
       return chunk;
     }
+    // the parser buffers a line until its newline: bound it so a hostile upstream cannot grow memory without limit
+    const nl = chunk.lastIndexOf(10);
+    lineBytes = nl < 0 ? lineBytes + chunk.length : chunk.length - nl - 1;
+    if (lineBytes > MAX_LINE_BYTES) throw new ProxyError(502, `upstream ${o.origin} sent an SSE line over ${MAX_LINE_BYTES >> 20} MiB`);
     out = '';
     parser.feed(decoder.decode(chunk, { stream: true }));
     return out;

@@ -22,7 +22,7 @@ export abstract class HttpProvider implements Provider {
     this.apiKey = config.apiKey;
     this.keyless = !config.apiKey;
     this.extraHeaders = lowerKeys(config.headers ?? {});
-    this.upstream = new Upstream(config.baseURL, pools, { ...timeouts, ...config.timeouts });
+    this.upstream = new Upstream(config.baseURL, pools, { ...timeouts, ...config.timeouts }, config);
     this.staticModels = config.models?.map((m) => (typeof m === 'string' ? { id: m } : m));
   }
 
@@ -41,7 +41,7 @@ export abstract class HttpProvider implements Provider {
   }
 
   chat(call: UpstreamCall): Promise<UpstreamResponse> {
-    return this.upstream.request('POST', this.chatPath, this.headers(call), serialize(call.body), call.signal);
+    return this.upstream.request('POST', this.chatPath, this.headers(call), serialize(call.body), call.signal, true);
   }
 
   protected post(path: string, call: UpstreamCall): Promise<UpstreamResponse> {

@@ -44,7 +44,7 @@ export class DegptProvider implements Provider {
     private readonly log: Logger,
   ) {
     this.name = config.name;
-    this.upstream = new Upstream(config.baseURL, pools, { ...timeouts, ...config.timeouts });
+    this.upstream = new Upstream(config.baseURL, pools, { ...timeouts, ...config.timeouts }, config);
     // The configured `host` (DEGPT_PROXY_HOST) is not sent: undici sets Host from the base URL's origin, which for the
     // real site is that same www.degpt.ai, while for any other base URL (a mirror, a local fake on 127.0.0.1) a foreign
     // Host would be routed to the wrong virtual host. The body is re-serialised here, so no content-length either.
@@ -122,7 +122,7 @@ export class DegptProvider implements Provider {
       authorization: `Bearer ${token}`,
     };
     if (this.config.authCookie) headers.cookie = this.config.authCookie;
-    return this.upstream.request('POST', CHAT_PATH, headers, body, signal);
+    return this.upstream.request('POST', CHAT_PATH, headers, body, signal, true);
   }
 
   private getToken(): Promise<string> {

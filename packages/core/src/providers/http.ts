@@ -1,5 +1,7 @@
 import { Pool, errors, type Dispatcher } from 'undici';
 import { ProxyError } from '../errors.js';
+import { ClientAbort } from './abort.js';
+import { Limiter } from './limiter.js';
 
 export interface Timeouts {
   connectMs: number;
@@ -39,21 +41,55 @@ export class Pools {
   }
 }
 
+export interface Concurrency {
+  /** concurrent chat requests; unset = unbounded */
+  maxConcurrent?: number | undefined;
+  /** requests waiting for a slot before new ones get 429 */
+  maxQueue?: number | undefined;
+}
+
 /** An upstream origin plus the base path under it. */
 export class Upstream {
   readonly origin: string;
   readonly basePath: string;
+  private readonly limiter: Limiter | null;
   constructor(
     baseURL: string,
     private readonly pools: Pools,
     readonly timeouts: Timeouts,
+    concurrency: Concurrency = {},
   ) {
     const u = new URL(baseURL);
     this.origin = u.origin;
     this.basePath = u.pathname.replace(/\/+$/, '');
+    this.limiter = concurrency.maxConcurrent ? new Limiter(u.host, concurrency.maxConcurrent, concurrency.maxQueue ?? 100) : null;
   }
 
+  /**
+   * One upstream call. `limited` calls (chats) hold a concurrency slot until
+   * their response body is finished or destroyed.
+   */
   async request(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array | null,
+    signal?: AbortSignal,
+    limited = false,
+  ): Promise<Dispatcher.ResponseData> {
+    const limiter = limited ? this.limiter : null;
+    if (limiter) await limiter.acquire(signal);
+    try {
+      const res = await this.send(method, path, headers, body, signal);
+      limiter && res.body.once('close', () => limiter.release());
+      return res;
+    } catch (e) {
+      limiter?.release();
+      throw e;
+    }
+  }
+
+  private async send(
     method: 'GET' | 'POST',
     path: string,
     headers: Record<string, string>,
@@ -78,13 +114,7 @@ export class Upstream {
   }
 }
 
-/** Marks an error caused by the client going away: not the upstream's fault. */
-export class ClientAbort extends Error {
-  constructor() {
-    super('client closed the request');
-    this.name = 'ClientAbort';
-  }
-}
+export { ClientAbort };
 
 /** Maps undici's transport errors to proxy errors with a status (or ClientAbort). */
 export function transportError(e: unknown, origin: string, signal?: AbortSignal): Error {

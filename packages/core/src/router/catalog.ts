@@ -38,6 +38,8 @@ export class Catalog {
   private refreshing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private entriesCache: CatalogEntry[] | null = null;
+  /** when the oldest list goes stale: until then a refresh call costs one comparison */
+  private nextDue = 0;
 
   constructor(
     readonly providers: readonly Provider[],
@@ -49,6 +51,7 @@ export class Catalog {
   refresh(force = false): Promise<void> {
     if (this.refreshing) return this.refreshing;
     const now = Date.now();
+    if (!force && now < this.nextDue) return RESOLVED;
     const stale = this.providers.filter((p) => {
       const l = this.lists.get(p.name);
       return force || !l || now - l.fetchedAt >= this.ttlMs;
@@ -57,6 +60,9 @@ export class Catalog {
     this.refreshing = Promise.all(stale.map((p) => this.load(p))).then(() => {
       this.refreshing = null;
       this.entriesCache = null;
+      let due = Infinity;
+      for (const l of this.lists.values()) due = Math.min(due, l.fetchedAt + this.ttlMs);
+      this.nextDue = due;
     });
     return this.refreshing;
   }

@@ -6,9 +6,9 @@
  * updated with the record, minus one posterior standard deviation.
  *
  * - The prior (mean 2/3, the weight of three calls) says a listed model
- *   usually works: a model with no record scores 0.43, above one that failed
- *   3 of 10 calls (0.26) or half of them (0.41), so a new model is not ranked
- *   behind proven bad ones.
+ *   usually works: a model with no record scores 0.43, above one that
+ *   answered 3 of 10 calls (0.26) or 5 of 10 (0.41), so a new model is not
+ *   ranked behind proven bad ones.
  * - Subtracting the deviation distrusts little evidence: one lucky call (1/1,
  *   0.56) ranks below 7 of 10 (0.57) and far below 95 of 100 (0.92); the
  *   penalty fades as calls accumulate, like a Wilson lower bound's.
@@ -42,15 +42,26 @@ export interface Rankable {
   latencyMs: number | null;
 }
 
+/** Lower latency first; an unmeasured one counts as fastest, so that it gets measured. */
+const byLatency = (x: Rankable, y: Rankable) => (x.latencyMs ?? 0) - (y.latencyMs ?? 0);
+
 /**
- * Orders better first: higher score, then (on a tie within SCORE_RESOLUTION)
- * lower latency. An unmeasured latency counts as fastest, so that it gets
- * measured. Scores are compared in whole steps, which keeps the order
- * transitive (a plain "closer than" test is not).
+ * Sorts in place, best first: by score, and among scores within
+ * SCORE_RESOLUTION of the best of their group, by latency. Groups are cut
+ * from the top down, so the order is well defined (a "closer than"
+ * comparator would not be transitive) and has no fixed bucket edges. The
+ * sorts are stable: equal items keep their order.
  */
-export function compareRank(x: Rankable, y: Rankable): number {
-  const bx = Math.round(x.score / SCORE_RESOLUTION);
-  const by = Math.round(y.score / SCORE_RESOLUTION);
-  if (bx !== by) return by - bx;
-  return (x.latencyMs ?? 0) - (y.latencyMs ?? 0);
+export function rankInPlace<T extends Rankable>(items: T[]): T[] {
+  items.sort((x, y) => y.score - x.score);
+  for (let i = 0; i < items.length; ) {
+    let j = i + 1;
+    while (j < items.length && items[i]!.score - items[j]!.score < SCORE_RESOLUTION) j++;
+    if (j - i > 1) {
+      const group = items.slice(i, j).sort(byLatency);
+      for (let k = 0; k < group.length; k++) items[i + k] = group[k]!;
+    }
+    i = j;
+  }
+  return items;
 }

@@ -13,15 +13,13 @@
  */
 import { badRequest, errorObject } from '../errors.js';
 import type {
-  AnthropicBlockDelta,
   AnthropicContentBlock,
   AnthropicDocumentBlock,
   AnthropicImageBlock,
   AnthropicMessage,
   AnthropicRequest,
-  AnthropicResponseBlock,
-  AnthropicStreamEvent,
   AnthropicTextBlock,
+  AnthropicThinkingBlock,
   AnthropicToolResultBlock,
 } from '../protocols/anthropic/types.js';
 import type {
@@ -31,13 +29,14 @@ import type {
   OpenAIChunkDelta,
   OpenAIMessage,
   OpenAIReasoningEffort,
+  OpenAIResponseMessage,
   OpenAIToolCall,
   OpenAIUserPart,
 } from '../protocols/openai/types.js';
 import { SSE_DONE, type SseEvent, sseData } from '../protocols/sse.js';
 import { chatCompletionId, nowSeconds } from './ids.js';
-import { parseJsonObject } from './json.js';
-import { type AnthropicUsageLike, anthropicUsageToOpenai, type OpenAIFinishReason, budgetToEffort, errorStatusOf, mergeAnthropicUsage, stopReasonToFinish } from './mappings.js';
+import { asRecord, asString, isRecord, parseJsonObject } from './json.js';
+import { type AnthropicUsageLike, anthropicUsageToOpenai, type OpenAIFinishReason, budgetToEffort, inStreamError, mergeAnthropicUsage, stopReasonToFinish } from './mappings.js';
 import { isHttpUrl, toDataUrl } from './media.js';
 import { originalToolName, shortToolName, toolIdFor } from './tools.js';
 import type { StreamTranslator, TranslateContext } from './types.js';
@@ -194,7 +193,7 @@ function convertThinking(req: AnthropicRequest): OpenAIReasoningEffort | undefin
 
 export function anthropicResponseToOpenai(res: AnthropicMessage, ctx: TranslateContext): OpenAIChatCompletion {
   const text: string[] = [];
-  const thinking: Extract<AnthropicResponseBlock, { type: 'thinking' }>[] = [];
+  const thinking: AnthropicThinkingBlock[] = [];
   const calls: OpenAIToolCall[] = [];
   for (const block of res.content) {
     if (block.type === 'text') text.push(block.text);
@@ -202,7 +201,7 @@ export function anthropicResponseToOpenai(res: AnthropicMessage, ctx: TranslateC
     else if (block.type === 'tool_use') calls.push(toolCall(block.id, originalToolName(block.name, ctx), block.input, ctx));
     // redacted_thinking and server-tool blocks have no OpenAI form
   }
-  const message: OpenAIChatCompletion['choices'][number]['message'] = {
+  const message: OpenAIResponseMessage = {
     role: 'assistant',
     content: text.length || !calls.length ? text.join('') : null,
     refusal: null,
@@ -225,7 +224,7 @@ export function anthropicResponseToOpenai(res: AnthropicMessage, ctx: TranslateC
 
 // ===================== stream: Anthropic upstream → OpenAI client =====================
 
-type BlockState = { kind: 'text' | 'thinking' | 'other' } | { kind: 'tool'; call: number; input: unknown; sentArgs: boolean };
+type BlockState = { kind: 'text' | 'thinking' | 'other' } | { kind: 'tool'; call: number; input: Record<string, unknown>; sentArgs: boolean };
 
 /**
  * Anthropic events → OpenAI chunks. Tool calls are numbered in the order
@@ -239,7 +238,8 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
   private started = false;
   private finished = false;
   private ended = false;
-  private readonly blocks = new Map<number, BlockState>();
+  /** by the upstream's block index, whatever value it sent */
+  private readonly blocks = new Map<unknown, BlockState>();
   private toolCalls = 0;
   private readonly usage: AnthropicUsageLike = {};
 
@@ -247,23 +247,27 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
 
   push(event: SseEvent): string {
     if (this.ended) return '';
-    const data = parseJsonObject(event.data) as AnthropicStreamEvent | null;
+    // stream events are not validated: every field is read defensively
+    const data = parseJsonObject(event.data);
     switch (data?.type) {
       case 'message_start':
-        mergeAnthropicUsage(this.usage, data.message?.usage);
+        mergeAnthropicUsage(this.usage, asRecord(data.message).usage);
         return this.start();
+      // content after message_delta (only a broken upstream sends it) would follow the finish chunk: dropped
       case 'content_block_start':
-        return data.content_block ? this.blockStart(data.index, data.content_block) : '';
+        return !this.finished && isRecord(data.content_block) ? this.blockStart(data.index, data.content_block) : '';
       case 'content_block_delta':
-        return data.delta ? this.blockDelta(data.index, data.delta) : '';
+        return !this.finished && isRecord(data.delta) ? this.blockDelta(data.index, data.delta) : '';
       case 'content_block_stop':
-        return this.blockStop(data.index);
+        return this.finished ? '' : this.blockStop(data.index);
       case 'message_delta':
-        return this.messageDelta(stopReasonToFinish(data.delta?.stop_reason, this.toolCalls > 0), data.usage);
+        return this.messageDelta(stopReasonToFinish(asString(asRecord(data.delta).stop_reason), this.toolCalls > 0), data.usage);
       case 'message_stop':
         return this.finish();
-      case 'error':
-        return this.fail(errorStatusOf(data.error?.type), String(data.error?.message ?? 'upstream error'));
+      case 'error': {
+        const { status, message } = inStreamError(data.error);
+        return this.fail(status, message);
+      }
       default: // ping, unknown events, junk
         return '';
     }
@@ -273,8 +277,11 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
   finish(): string {
     if (this.ended) return '';
     let out = this.start();
-    // a stream cut before message_delta ends as a plain stop
-    if (!this.finished) out += this.messageDelta('stop', null);
+    if (!this.finished) {
+      // a stream cut before message_delta: close tool calls as content_block_stop would, end as a plain stop
+      for (const index of this.blocks.keys()) out += this.blockStop(index);
+      out += this.messageDelta('stop', null);
+    }
     this.ended = true;
     if (this.ctx.includeUsage) out += sseData({ ...this.envelope(), choices: [], usage: anthropicUsageToOpenai(this.usage) });
     return out + SSE_DONE;
@@ -292,22 +299,23 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
     return this.chunk({ role: 'assistant', content: '' });
   }
 
-  private blockStart(index: number, block: AnthropicResponseBlock): string {
+  private blockStart(index: unknown, block: Record<string, unknown>): string {
     let out = this.start();
     switch (block.type) {
       case 'text':
         this.blocks.set(index, { kind: 'text' });
-        if (block.text) out += this.chunk({ content: block.text });
+        if (asString(block.text)) out += this.chunk({ content: asString(block.text) });
         break;
       case 'thinking':
         this.blocks.set(index, { kind: 'thinking' });
-        if (block.thinking) out += this.chunk({ reasoning_content: block.thinking });
+        if (asString(block.thinking)) out += this.chunk({ reasoning_content: asString(block.thinking) });
         break;
       case 'tool_use': {
         const call = this.toolCalls++;
-        this.blocks.set(index, { kind: 'tool', call, input: block.input, sentArgs: false });
-        const fn = { name: originalToolName(block.name, this.ctx), arguments: '' };
-        out += this.chunk({ tool_calls: [{ index: call, id: toolIdFor('openai', block.id, this.ctx), type: 'function', function: fn }] });
+        this.blocks.set(index, { kind: 'tool', call, input: asRecord(block.input), sentArgs: false });
+        const id = toolIdFor('openai', asString(block.id) || null, this.ctx);
+        const fn = { name: originalToolName(asString(block.name), this.ctx), arguments: '' };
+        out += this.chunk({ tool_calls: [{ index: call, id, type: 'function', function: fn }] });
         break;
       }
       default:
@@ -316,22 +324,28 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
     return out;
   }
 
-  private blockDelta(index: number, delta: AnthropicBlockDelta): string {
+  private blockDelta(index: unknown, delta: Record<string, unknown>): string {
     switch (delta.type) {
       case 'text_delta':
-        return delta.text ? this.start() + this.chunk({ content: delta.text }) : '';
+        return this.textDelta('content', delta.text);
       case 'thinking_delta':
-        return delta.thinking ? this.start() + this.chunk({ reasoning_content: delta.thinking }) : '';
+        return this.textDelta('reasoning_content', delta.thinking);
       case 'signature_delta':
-        return delta.signature ? this.start() + this.chunk({ reasoning_signature: delta.signature }) : '';
+        return this.textDelta('reasoning_signature', delta.signature);
       case 'input_json_delta':
-        return delta.partial_json ? this.arguments(index, delta.partial_json) : '';
+        return asString(delta.partial_json) ? this.arguments(index, asString(delta.partial_json)) : '';
       default:
         return '';
     }
   }
 
-  private arguments(index: number, fragment: string): string {
+  /** One string field of an OpenAI delta; nothing when the upstream's value is empty or not a string. */
+  private textDelta(field: 'content' | 'reasoning_content' | 'reasoning_signature', value: unknown): string {
+    const text = asString(value);
+    return text ? this.start() + this.chunk({ [field]: text }) : '';
+  }
+
+  private arguments(index: unknown, fragment: string): string {
     const block = this.blocks.get(index);
     if (block?.kind !== 'tool') return '';
     block.sentArgs = true;
@@ -339,13 +353,13 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
   }
 
   /** A tool block that closes without input deltas still needs arguments a client can parse. */
-  private blockStop(index: number): string {
+  private blockStop(index: unknown): string {
     const block = this.blocks.get(index);
     if (block?.kind !== 'tool' || block.sentArgs) return '';
-    return this.arguments(index, JSON.stringify(block.input ?? {}));
+    return this.arguments(index, JSON.stringify(block.input));
   }
 
-  private messageDelta(finishReason: OpenAIFinishReason, usage: AnthropicUsageLike | null | undefined): string {
+  private messageDelta(finishReason: OpenAIFinishReason, usage: unknown): string {
     mergeAnthropicUsage(this.usage, usage);
     if (this.finished) return '';
     this.finished = true;

@@ -3,14 +3,15 @@
  * upstream) pair of different protocols, and a context per request that
  * carries state from the request translation to the answer's.
  */
-import { type Protocol, ProxyError } from '../errors.js';
-import type { AnthropicMessage, AnthropicRequest } from '../protocols/anthropic/types.js';
-import type { OpenAIChatCompletion, OpenAIChatRequest } from '../protocols/openai/types.js';
+import type { Protocol } from '../errors.js';
+import { type AnthropicRequest, AnthropicMessageSchema } from '../protocols/anthropic/types.js';
+import { type OpenAIChatRequest, OpenAIChatCompletionSchema } from '../protocols/openai/types.js';
 import { anthropicRequestToOpenai, anthropicResponseToOpenai, AnthropicToOpenAIStream } from './anthropic-to-openai.js';
 import { estimateInputTokens } from './estimate.js';
 import { isRecord } from './json.js';
 import { openaiRequestToAnthropic, openaiResponseToAnthropic, OpenAIToAnthropicStream } from './openai-to-anthropic.js';
 import type { StreamTranslator, TranslateContext } from './types.js';
+import { parseUpstream } from './validate.js';
 
 export { AnthropicStreamAggregate } from './anthropic-stream-aggregate.js';
 export { estimateInputTokens } from './estimate.js';
@@ -28,27 +29,21 @@ export interface Bridge {
    * Never mutates its input. The pipeline sets `model` and `stream` on the result.
    */
   request(body: Record<string, unknown>, ctx: TranslateContext): Record<string, unknown>;
-  /** Upstream non-stream JSON → client JSON; ProxyError(502) when it is not a response at all. */
+  /** Upstream non-stream JSON → client JSON; ProxyError(502) when its shape cannot be read. */
   response(upstream: unknown, ctx: TranslateContext): unknown;
-  /** Upstream SSE events → client SSE text. */
+  /** Upstream SSE events → client SSE text. push() never throws on odd upstream data. */
   stream(ctx: TranslateContext): StreamTranslator;
-}
-
-/** The one field every response of the protocol has a list in: a cheap shape check instead of parsing the whole body. */
-function upstreamResponse<T>(value: unknown, list: 'choices' | 'content'): T {
-  if (isRecord(value) && Array.isArray(value[list])) return value as T;
-  throw new ProxyError(502, `upstream answered without "${list}"`);
 }
 
 const OPENAI_CLIENT_ANTHROPIC_UPSTREAM: Bridge = {
   request: (body, ctx) => openaiRequestToAnthropic(body as OpenAIChatRequest, ctx),
-  response: (upstream, ctx) => anthropicResponseToOpenai(upstreamResponse<AnthropicMessage>(upstream, 'content'), ctx),
+  response: (upstream, ctx) => anthropicResponseToOpenai(parseUpstream(AnthropicMessageSchema, upstream), ctx),
   stream: (ctx) => new AnthropicToOpenAIStream(ctx),
 };
 
 const ANTHROPIC_CLIENT_OPENAI_UPSTREAM: Bridge = {
   request: (body, ctx) => anthropicRequestToOpenai(body as AnthropicRequest, ctx),
-  response: (upstream, ctx) => openaiResponseToAnthropic(upstreamResponse<OpenAIChatCompletion>(upstream, 'choices'), ctx),
+  response: (upstream, ctx) => openaiResponseToAnthropic(parseUpstream(OpenAIChatCompletionSchema, upstream), ctx),
   stream: (ctx) => new OpenAIToAnthropicStream(ctx),
 };
 

@@ -1,6 +1,11 @@
+/**
+ * Readers for stream data, which is never validated (a zod parse per chunk
+ * would cost too much): any field may hold any JSON value, and these turn a
+ * wrong type into "absent" instead of a crash or a non-string in the output.
+ */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** JSON.parse for stream data that may be anything (`[DONE]`, junk, a bare number): a JSON object, or null. */
+/** JSON.parse that never throws: a JSON object, or null (SSE data may be `[DONE]`, junk, a bare number). */
 export function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
@@ -9,3 +14,9 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
     return null;
   }
 }
+
+export const asString = (v: unknown): string => (typeof v === 'string' ? v : '');
+export const asRecord = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
+export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+/** A finite number, or 0. */
+export const asCount = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);

@@ -1,6 +1,7 @@
 /** The tables both directions share: stop reasons, usage, reasoning effort, error types. */
 import type { AnthropicDeltaUsage, AnthropicStopReason, AnthropicUsage } from '../protocols/anthropic/types.js';
 import type { OpenAIReasoningEffort, OpenAIUsage } from '../protocols/openai/types.js';
+import { asCount, asRecord, asString, isRecord } from './json.js';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
@@ -44,31 +45,35 @@ const USAGE_KEYS = ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 
 export type AnthropicUsageLike = { [K in (typeof USAGE_KEYS)[number]]?: number | null };
 
 /** Anthropic usage counters are cumulative totals (message_start, then message_delta): a present value replaces the earlier one. */
-export function mergeAnthropicUsage(into: AnthropicUsageLike, usage: AnthropicUsageLike | null | undefined): void {
-  if (!usage) return;
+export function mergeAnthropicUsage(into: AnthropicUsageLike, usage: unknown): void {
+  if (!isRecord(usage)) return;
   for (const key of USAGE_KEYS) {
     const value = usage[key];
-    if (typeof value === 'number') into[key] = value;
+    if (typeof value === 'number' && Number.isFinite(value)) into[key] = value;
   }
 }
 
-/** OpenAI `prompt_tokens` includes cached tokens; Anthropic `input_tokens` excludes cache reads and writes. */
+/**
+ * OpenAI `prompt_tokens` includes cached tokens; Anthropic `input_tokens`
+ * excludes cache reads and writes. Stream usage is unvalidated: wrong types count as 0.
+ */
 export function openaiUsageToAnthropic(usage: OpenAIUsage): AnthropicUsage {
-  const read = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  const written = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const details = asRecord(usage.prompt_tokens_details);
+  const read = asCount(details.cached_tokens);
+  const written = asCount(details.cache_write_tokens);
   return {
-    input_tokens: Math.max(0, (usage.prompt_tokens ?? 0) - read - written),
-    output_tokens: usage.completion_tokens ?? 0,
+    input_tokens: Math.max(0, asCount(usage.prompt_tokens) - read - written),
+    output_tokens: asCount(usage.completion_tokens),
     ...(read > 0 ? { cache_read_input_tokens: read } : {}),
     ...(written > 0 ? { cache_creation_input_tokens: written } : {}),
   };
 }
 
 export function anthropicUsageToOpenai(usage: AnthropicUsageLike): OpenAIUsage {
-  const read = usage.cache_read_input_tokens ?? 0;
-  const written = usage.cache_creation_input_tokens ?? 0;
-  const prompt = (usage.input_tokens ?? 0) + read + written;
-  const completion = usage.output_tokens ?? 0;
+  const read = asCount(usage.cache_read_input_tokens);
+  const written = asCount(usage.cache_creation_input_tokens);
+  const prompt = asCount(usage.input_tokens) + read + written;
+  const completion = asCount(usage.output_tokens);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -102,22 +107,29 @@ export function budgetToEffort(budget: number): 'low' | 'medium' | 'high' {
   return 'high';
 }
 
-const STATUS_BY_ERROR_TYPE: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  rate_limit_exceeded: 429,
-  api_error: 500,
-  server_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
+const STATUS_BY_ERROR_TYPE = new Map<string, number>([
+  ['invalid_request_error', 400],
+  ['authentication_error', 401],
+  ['permission_error', 403],
+  ['not_found_error', 404],
+  ['request_too_large', 413],
+  ['rate_limit_error', 429],
+  ['rate_limit_exceeded', 429],
+  ['api_error', 500],
+  ['server_error', 500],
+  ['timeout_error', 504],
+  ['overloaded_error', 529],
+]);
 
 /** An in-stream error carries a type, not a status: recover the status so the client's protocol names it the same way. */
 export function errorStatusOf(type: unknown, code?: unknown): number {
   if (typeof code === 'number' && code >= 400 && code < 600) return code;
-  return (typeof type === 'string' && STATUS_BY_ERROR_TYPE[type]) || 500;
+  return (typeof type === 'string' && STATUS_BY_ERROR_TYPE.get(type)) || 500;
+}
+
+/** The `error` of an in-stream error event of either protocol (an object, a bare string, or junk) → status and message. */
+export function inStreamError(error: unknown): { status: number; message: string } {
+  if (typeof error === 'string' && error) return { status: 500, message: error };
+  const e = asRecord(error);
+  return { status: errorStatusOf(e.type, e.code), message: asString(e.message) || 'upstream error' };
 }

@@ -22,21 +22,19 @@ import type {
   OpenAIAssistantMessage,
   OpenAIChatCompletion,
   OpenAIChatRequest,
-  OpenAIChunk,
-  OpenAIChunkDelta,
   OpenAIFilePart,
   OpenAIMessage,
   OpenAITextPart,
   OpenAITool,
-  OpenAIToolCallDelta,
   OpenAIToolChoice,
   OpenAIToolMessage,
+  OpenAIUsage,
   OpenAIUserMessage,
 } from '../protocols/openai/types.js';
 import { type SseEvent, sseEvent } from '../protocols/sse.js';
 import { messageId } from './ids.js';
-import { parseJsonObject } from './json.js';
-import { deltaUsage, effortToBudget, errorStatusOf, finishToStopReason, openaiUsageToAnthropic } from './mappings.js';
+import { asArray, asRecord, asString, isRecord, parseJsonObject } from './json.js';
+import { deltaUsage, effortToBudget, finishToStopReason, inStreamError, openaiUsageToAnthropic } from './mappings.js';
 import { imageMediaType, isHttpUrl, parseDataUrl } from './media.js';
 import { type ToolCallDraft, ToolCallDrafts } from './openai-tool-calls.js';
 import { originalToolName, parseToolArguments, shortToolName, toolIdFor } from './tools.js';
@@ -315,18 +313,19 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
   push(event: SseEvent): string {
     if (this.ended) return '';
     if (event.data.trim() === '[DONE]') return this.finish();
-    const chunk = parseJsonObject(event.data) as OpenAIChunk | null;
+    const chunk = parseJsonObject(event.data);
     if (!chunk) return '';
-    if (chunk.error) return this.fail(errorStatusOf(chunk.error.type, chunk.error.code), String(chunk.error.message ?? 'upstream error'));
+    if (chunk.error) {
+      const { status, message } = inStreamError(chunk.error);
+      return this.fail(status, message);
+    }
     let out = this.start();
-    if (chunk.usage) this.usage = openaiUsageToAnthropic(chunk.usage);
-    const choice = chunk.choices?.[0];
-    if (choice && !this.stopReason) {
-      out += this.delta(choice.delta);
-      if (choice.finish_reason) {
-        const stop = this.refused ? 'refusal' : finishToStopReason(choice.finish_reason, this.calls.size > 0);
-        out += this.closeContent(stop);
-      }
+    if (isRecord(chunk.usage)) this.usage = openaiUsageToAnthropic(chunk.usage as OpenAIUsage);
+    const choice = asArray(chunk.choices)[0];
+    if (isRecord(choice) && !this.stopReason) {
+      out += this.delta(asRecord(choice.delta));
+      const finish = asString(choice.finish_reason);
+      if (finish) out += this.closeContent(this.refused ? 'refusal' : finishToStopReason(finish, this.calls.size > 0));
     }
     // usage may come with finish_reason or in the chunk after it (stream_options.include_usage)
     if (this.stopReason && this.usage) out += this.end();
@@ -364,18 +363,20 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     return sseEvent('message_start', { type: 'message_start', message });
   }
 
-  private delta(delta: OpenAIChunkDelta | null | undefined): string {
-    if (!delta) return '';
+  /** One chunk's delta, unvalidated: fields of the wrong type count as absent. */
+  private delta(delta: Record<string, unknown>): string {
     let out = '';
-    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    const reasoning = asString(delta.reasoning_content) || asString(delta.reasoning);
     if (reasoning) out += this.blockDelta('thinking', { type: 'thinking_delta', thinking: reasoning });
-    if (delta.reasoning_signature) this.signature += delta.reasoning_signature;
-    if (delta.content) out += this.blockDelta('text', { type: 'text_delta', text: delta.content });
-    if (delta.refusal) {
+    this.signature += asString(delta.reasoning_signature);
+    const content = asString(delta.content);
+    if (content) out += this.blockDelta('text', { type: 'text_delta', text: content });
+    const refusal = asString(delta.refusal);
+    if (refusal) {
       this.refused = true;
-      out += this.blockDelta('text', { type: 'text_delta', text: delta.refusal });
+      out += this.blockDelta('text', { type: 'text_delta', text: refusal });
     }
-    for (const fragment of delta.tool_calls ?? []) out += this.toolFragment(fragment);
+    for (const fragment of asArray(delta.tool_calls)) if (isRecord(fragment)) out += this.toolFragment(fragment);
     return out;
   }
 
@@ -391,11 +392,10 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     return out + this.frameDelta(delta);
   }
 
-  private toolFragment(fragment: OpenAIToolCallDelta): string {
-    const call = this.calls.add(fragment);
-    const args = fragment.function?.arguments ?? '';
+  private toolFragment(fragment: Record<string, unknown>): string {
+    const { call, args } = this.calls.add(fragment);
     if (call.state === 'open') return args ? this.frameDelta({ type: 'input_json_delta', partial_json: args }) : '';
-    // closed calls had complete JSON arguments: nothing meaningful can follow, and a block never reopens
+    // a block never reopens: a call closes once its arguments are whole JSON (or text cut in), so late fragments are dropped
     if (call.state === 'closed' || !this.canOpen(call)) return '';
     return this.openTool(call);
   }

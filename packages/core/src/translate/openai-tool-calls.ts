@@ -1,4 +1,4 @@
-import type { OpenAIToolCallDelta } from '../protocols/openai/types.js';
+import { asRecord, asString } from './json.js';
 
 /** One OpenAI tool call as its stream fragments build it up. */
 export interface ToolCallDraft {
@@ -23,20 +23,23 @@ export class ToolCallDrafts<D extends ToolCallDraft> {
     return this.drafts.size;
   }
 
-  /** Merges one fragment into its call and returns that call. */
-  add(fragment: OpenAIToolCallDelta): D {
-    const index = this.indexOf(fragment);
-    let draft = this.drafts.get(index);
-    if (!draft) {
-      draft = this.create(index);
-      this.drafts.set(index, draft);
+  /** Merges one fragment (unvalidated stream data) into its call; returns the call and the argument text added. */
+  add(fragment: Record<string, unknown>): { call: D; args: string } {
+    const id = asString(fragment.id) || null;
+    const fn = asRecord(fragment.function);
+    const index = this.indexOf(fragment.index, id);
+    let call = this.drafts.get(index);
+    if (!call) {
+      call = this.create(index);
+      this.drafts.set(index, call);
     }
     // the first id and name win: some providers repeat them on every fragment
-    draft.id ??= fragment.id || null;
-    if (!draft.name && fragment.function?.name) draft.name = fragment.function.name;
-    draft.args += fragment.function?.arguments ?? '';
-    this.last = draft;
-    return draft;
+    call.id ??= id;
+    call.name ||= asString(fn.name);
+    const args = asString(fn.arguments);
+    call.args += args;
+    this.last = call;
+    return { call, args };
   }
 
   /** In index order. */
@@ -45,9 +48,9 @@ export class ToolCallDrafts<D extends ToolCallDraft> {
   }
 
   /** Some providers omit `index`: a new id starts a new call, a fragment without one continues the last call. */
-  private indexOf(fragment: OpenAIToolCallDelta): number {
-    if (typeof fragment.index === 'number') return fragment.index;
-    const known = fragment.id ? [...this.drafts.values()].find((d) => d.id === fragment.id) : this.last;
+  private indexOf(index: unknown, id: string | null): number {
+    if (typeof index === 'number' && Number.isFinite(index)) return index;
+    const known = id ? [...this.drafts.values()].find((d) => d.id === id) : this.last;
     if (known) return known.index;
     return this.drafts.size === 0 ? 0 : Math.max(...this.drafts.keys()) + 1;
   }

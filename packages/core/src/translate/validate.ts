@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { badRequest } from '../errors.js';
+import { ProxyError } from '../errors.js';
 
 type Issue = z.core.$ZodIssue;
 type Path = PropertyKey[];
@@ -20,17 +20,31 @@ function mostSpecific(issue: Issue, prefix: Path): [Path, string] {
   return best ? mostSpecific(best, path) : [path, issue.message];
 }
 
+/** The first issue as `path: message`, and its path (`messages.2.content`) for the error's `param`. */
+function describe(error: z.ZodError): { param: string; message: string } {
+  const first = error.issues[0];
+  if (!first) return { param: '', message: 'invalid body' };
+  const [path, message] = mostSpecific(first, []);
+  const param = path.map(String).join('.');
+  return { param, message: param ? `${param}: ${message}` : message };
+}
+
 /**
  * Validates a client body against a request schema. Errors become a 400
  * naming the first offending field. Returns the input object itself (typed),
- * not zod's copy, so callers keep sharing the caller's strings and arrays.
+ * not zod's copy: request schemas have no transforms or defaults, and the
+ * caller keeps sharing the client's strings and arrays.
  */
 export function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body);
   if (result.success) return body as z.infer<S>;
-  const first = result.error.issues[0];
-  if (!first) throw badRequest('invalid request body');
-  const [path, message] = mostSpecific(first, []);
-  const param = path.map(String).join('.');
-  throw badRequest(param ? `${param}: ${message}` : message, param || null);
+  const { param, message } = describe(result.error);
+  throw new ProxyError(400, message, param || null);
+}
+
+/** Validates an upstream's non-stream answer: a shape the translators cannot read is the upstream's fault, a 502. */
+export function parseUpstream<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ProxyError(502, `upstream answered an unexpected response (${describe(result.error).message})`);
 }

@@ -99,12 +99,14 @@ describe('OpenAI response → Anthropic message', () => {
     expect(toAnthropic(openaiCompletion({ content: 'x' }, 'stop', null)).usage).toEqual({ input_tokens: 42, output_tokens: 0 });
   });
 
-  it('answers an empty content list for an empty answer', () => {
+  it('answers an empty content list for an empty answer, or no choice at all', () => {
     expect(toAnthropic(openaiCompletion({ content: '' })).content).toEqual([]);
+    expect(toAnthropic({ choices: [] })).toMatchObject({ content: [], stop_reason: 'end_turn', model: 'client-model' });
   });
 
-  it('answers 502 for something that is not a completion', () => {
-    for (const bad of [null, 'x', { error: { message: 'no' } }, { choices: 'x' }]) {
+  it('answers 502 for something that is not a completion, naming what is wrong', () => {
+    expect(() => toAnthropic({ choices: [{ message: { tool_calls: [[]] } }] })).toThrow(/choices\.0\.message\.tool_calls\.0/);
+    for (const bad of [null, 'x', { error: { message: 'no' } }, { choices: 'x' }, { choices: [{}] }, { choices: [{ message: { content: 5 } }] }]) {
       expect(() => toAnthropic(bad)).toThrow(ProxyError);
       try {
         toAnthropic(bad);
@@ -194,8 +196,22 @@ describe('Anthropic message → OpenAI completion', () => {
     expect(out.usage).toEqual({ prompt_tokens: 1010, completion_tokens: 5, total_tokens: 1015, prompt_tokens_details: { cached_tokens: 900, cache_write_tokens: 100 } });
   });
 
-  it('answers 502 for something that is not a message', () => {
-    expect(() => toOpenAI({ type: 'error', error: { type: 'api_error', message: 'x' } })).toThrow(/upstream answered without "content"/);
+  it('answers 502 for something that is not a message, or a known block it cannot read', () => {
+    const status = (value: unknown) => {
+      try {
+        toOpenAI(value);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ProxyError);
+        return (e as ProxyError).status;
+      }
+      return 200;
+    };
+    expect(status({ type: 'error', error: { type: 'api_error', message: 'x' } })).toBe(502);
+    expect(status(anthropicMessage([{ type: 'tool_use', id: {}, name: 'f', input: {} }]))).toBe(502);
+    expect(status(anthropicMessage([{ type: 'text' }]))).toBe(502);
+    expect(status({ content: [], usage: { input_tokens: 'many' } })).toBe(502);
+    // an envelope with only content is enough
+    expect(status({ content: [{ type: 'text', text: 'x' }] })).toBe(200);
   });
 });
 

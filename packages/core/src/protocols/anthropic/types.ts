@@ -154,6 +154,7 @@ export const AnthropicResponseBlockSchema = z.discriminatedUnion('type', [
   AnthropicRedactedThinkingBlockSchema,
   AnthropicToolUseBlockSchema,
 ]);
+const RESPONSE_BLOCK_TYPES = new Set(['text', 'thinking', 'redacted_thinking', 'tool_use']);
 
 export const AnthropicStopReasonSchema = z.enum([
   'end_turn',
@@ -165,16 +166,20 @@ export const AnthropicStopReasonSchema = z.enum([
   'model_context_window_exceeded',
 ]);
 
+/** What an upstream must answer for translation: content blocks. Envelope fields are optional for leniency. */
 export const AnthropicMessageSchema = z.looseObject({
-  id: z.string(),
-  type: z.literal('message'),
-  role: z.literal('assistant'),
-  model: z.string(),
-  /** the blocks this proxy translates; an upstream may send others (server tools…), which translators skip */
-  content: z.array(AnthropicResponseBlockSchema),
-  stop_reason: z.string().nullable(),
+  id: z.string().nullish(),
+  type: z.literal('message').nullish(),
+  role: z.literal('assistant').nullish(),
+  model: z.string().nullish(),
+  // blocks this proxy cannot translate (server tools, new types) are dropped; the ones it knows must be well formed
+  content: z
+    .array(z.looseObject({ type: z.string() }))
+    .transform((blocks) => blocks.filter((b) => RESPONSE_BLOCK_TYPES.has(b.type)))
+    .pipe(z.array(AnthropicResponseBlockSchema)),
+  stop_reason: z.string().nullish(),
   stop_sequence: z.string().nullish(),
-  usage: AnthropicUsageSchema,
+  usage: AnthropicUsageSchema.nullish(),
 });
 
 // ---------- stream events ----------

@@ -141,7 +141,7 @@ export const OpenAIChatRequestSchema = z.looseObject({
 export const OpenAIUsageSchema = z.looseObject({
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
-  total_tokens: z.number(),
+  total_tokens: z.number().nullish(),
   prompt_tokens_details: z
     .looseObject({
       cached_tokens: z.number().nullish(),
@@ -153,7 +153,7 @@ export const OpenAIUsageSchema = z.looseObject({
 });
 
 export const OpenAIResponseMessageSchema = z.looseObject({
-  role: z.literal('assistant'),
+  role: z.literal('assistant').nullish(),
   content: z.string().nullish(),
   refusal: z.string().nullish(),
   tool_calls: z.array(OpenAIToolCallSchema).nullish(),
@@ -163,16 +163,17 @@ export const OpenAIResponseMessageSchema = z.looseObject({
   reasoning_signature: z.string().nullish(),
 });
 
+/** What an upstream must answer for translation: choices with messages. Envelope fields sloppy providers omit are optional. */
 export const OpenAIChatCompletionSchema = z.looseObject({
-  id: z.string(),
-  object: z.literal('chat.completion'),
-  created: z.number(),
-  model: z.string(),
+  id: z.string().nullish(),
+  object: z.string().nullish(),
+  created: z.number().nullish(),
+  model: z.string().nullish(),
   choices: z.array(
     z.looseObject({
-      index: z.number(),
+      index: z.number().nullish(),
       message: OpenAIResponseMessageSchema,
-      finish_reason: z.string().nullable(),
+      finish_reason: z.string().nullish(),
       logprobs: z.unknown().nullish(),
     }),
   ),
