@@ -16,7 +16,7 @@ const TEXT_CHUNKS = Array.from({ length: 8 }, (_, i) => `${WORDS[i % WORDS.lengt
 const TEXT = TEXT_CHUNKS.join('');
 const CREATED = 1_700_000_000;
 
-export const stats = { requests: 0, chats: 0, failed: 0, cut: 0, slow: 0, closedEarly: 0, badBodies: 0 };
+export const stats = { requests: 0, chats: 0, failed: 0, cut: 0, slow: 0, slowStream: 0, closedEarly: 0, closedEarlyBy: {}, badBodies: 0 };
 
 const sse = (obj) => `data: ${JSON.stringify(obj)}\n\n`;
 const ev = (type, obj) => `event: ${type}\ndata: ${JSON.stringify({ type, ...obj })}\n\n`;
@@ -126,8 +126,12 @@ function serve(protocol) {
       const model = String(body.model ?? 'mock');
       const stream = body.stream === true;
       const usage = body.stream_options?.include_usage === true;
+      const kind = model.includes('-fail') ? 'fail' : model.includes('-cut') ? 'cut' : model.includes('-slow') ? 'slow' : 'ok';
       res.on('close', () => {
-        if (!res.writableFinished) stats.closedEarly++;
+        if (res.writableFinished) return;
+        stats.closedEarly++;
+        const k = stream ? `${kind}-stream` : kind;
+        stats.closedEarlyBy[k] = (stats.closedEarlyBy[k] ?? 0) + 1;
       });
 
       if (model.includes('-fail')) {
@@ -150,7 +154,7 @@ function serve(protocol) {
         return;
       }
       const slow = model.includes('-slow');
-      if (slow) stats.slow++;
+      if (slow) stats[stream ? 'slowStream' : 'slow']++;
       if (!stream) {
         const send = () => {
           if (res.destroyed) return;

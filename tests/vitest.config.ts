@@ -12,5 +12,5 @@ export default defineProject({
     },
   },
   // one file at a time: the timing assertions (abort within 100 ms, keep-alives) measure the proxy, not CPU contention
-  test: { name: 'e2e', include: ['e2e/**/*.test.ts'], testTimeout: 20000, hookTimeout: 20000, fileParallelism: false },
+  test: { name: 'e2e', include: ['e2e/**/*.test.ts'], testTimeout: 20000, hookTimeout: 20000, poolOptions: { forks: { singleFork: true } } },
 });

@@ -14,14 +14,14 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
   fetch(px.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 const openaiError = async (r: Response) => {
-  const j = await r.json();
+  const j: any = await r.json();
   expect(j.error).toMatchObject({ message: expect.any(String), type: expect.any(String) });
   expect(j.error).toHaveProperty('param');
   expect(j.error).toHaveProperty('code');
   return j.error;
 };
 const anthropicError = async (r: Response) => {
-  const j = await r.json();
+  const j: any = await r.json();
   expect(j).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
   return j.error;
 };

@@ -162,7 +162,7 @@ describe('hostile upstreams end in a clear error in the client protocol', () => 
       await sleep(250);
       const r = await chat(client, upstream, tag, false);
       expect(r.status).toBe(502);
-      const j = await r.json();
+      const j: any = await r.json();
       if (client === 'openai') expect(j.error.type).toBe('server_error');
       else expect(j).toMatchObject({ type: 'error', error: { type: 'api_error' } });
     }
@@ -224,7 +224,7 @@ describe('timeouts and limits', () => {
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
       const refused = results.find((r) => r.status === 429)!;
       expect(refused.headers.get('retry-after')).toBe('1');
-      expect((await refused.json()).error.type).toBe('rate_limit_exceeded');
+      expect(((await refused.json()) as any).error.type).toBe('rate_limit_exceeded');
       // the refused ones never reached the upstream, and the busy provider was not put in cooldown
       expect(up.chats().length).toBe(3);
       const again = await fetch(`${p.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-ones-strict': '1' }, body: JSON.stringify({ model: 'busy', messages: [{ role: 'user', content: 'hi' }] }) });
