@@ -218,7 +218,24 @@ const SCENARIOS = [
     req: { path: OA_PATH, headers: OA_H, body: oa({ model: 'auto' }) },
     check: (res, text) => {
       checks.openai(res, text);
-      if (res.headers.get('x-ones-provider') !== 'oa') throw new Error(`answered by ${res.headers.get('x-ones-provider')}, expected oa`);
+      // any healthy provider may answer `auto` (the router orders them), never the failing one
+      const by = res.headers.get('x-ones-provider');
+      if (!by || by === 'flaky') throw new Error(`answered by ${by ?? 'no provider header'}, expected a healthy provider`);
+    },
+    direct: D_OA,
+    directCheck: checks.openai,
+    failover: true,
+  },
+  {
+    id: 'failover-each-request',
+    title: 'failing model requested, failover on every request (no cooldown)',
+    target: 'proxy-nocooldown',
+    req: { path: OA_PATH, headers: OA_H, body: oa({ model: 'broken' }) },
+    check: (res, text) => {
+      checks.openai(res, text);
+      const by = res.headers.get('x-ones-provider');
+      if (!by || by === 'flaky') throw new Error(`answered by ${by ?? 'no provider header'}, expected a healthy provider`);
+      if (res.headers.get('x-ones-attempts') !== '2') throw new Error(`x-ones-attempts ${res.headers.get('x-ones-attempts')}, expected 2`);
     },
     direct: D_OA,
     directCheck: checks.openai,
@@ -335,12 +352,24 @@ async function main() {
 
   // ------------------------------------------------------------ throughput
   let portkey = null;
+  let proxyNoCooldown = null;
   const wanted = SCENARIOS.filter((s) => (s.id === 'portkey' ? a.portkey : true) && (!only || only.has(s.id)));
   if (!skip.has('throughput')) {
     for (const s of wanted) {
       let targetUrl = proxy.url;
       let targetPid = proxy.pid;
       let req = s.req;
+      if (s.target === 'proxy-nocooldown') {
+        // a second proxy whose router never cools a failing model down: each request pays one failed call
+        if (!proxyNoCooldown) {
+          const cfg = proxyConfig(mock.url);
+          cfg.router.cooldownSeconds = 0;
+          proxyNoCooldown = await startProxy(root, { config: cfg, workDir: benchDir, name: 'proxy-nocooldown' });
+          log(`> proxy without cooldown on ${proxyNoCooldown.url} (pid ${proxyNoCooldown.pid})`);
+        }
+        targetUrl = proxyNoCooldown.url;
+        targetPid = proxyNoCooldown.pid;
+      }
       if (s.target === 'portkey') {
         if (!portkey) {
           portkey = await startPortkey(root);
@@ -361,7 +390,7 @@ async function main() {
       await cannon({ url: targetUrl, ...req }, { connections: S.connections, duration: S.warmup });
       const directRuns = [];
       const runs = [];
-      const up = { calls: 0, failed: 0, connections: 0, served: 0 };
+      const up = { calls: 0, failed: 0, connections: 0, served: 0, byModel: {} };
       let redone = 0;
       for (let i = 0; i < S.rounds; ) {
         await quiet();
@@ -378,6 +407,7 @@ async function main() {
         }
         up.calls += st.requests - 1; // minus the stats request itself
         up.failed += st.failed;
+        for (const [k, n] of Object.entries(st.byModel)) up.byModel[k] = (up.byModel[k] ?? 0) + n;
         up.connections += st.connections;
         up.served += r.total;
         directRuns.push(d);
@@ -395,11 +425,15 @@ async function main() {
       const notes = [];
       if (problem) notes.push(`answer check failed: ${problem}`);
       if (directProblem) notes.push(`direct answer check failed: ${directProblem}`);
-      if (s.target === 'proxy' && up.served) {
+      if (s.target.startsWith('proxy') && up.served) {
         const perRequest = up.calls / up.served;
         entry.upstream = { ...up, perRequest };
         if (s.failover || Math.abs(perRequest - 1) > 0.02)
-          notes.push(`${perRequest.toFixed(2)} upstream calls per request, ${up.failed.toLocaleString('en-US')} of them to the failing model (router cooldown ${config.router.cooldownSeconds} s)`);
+          notes.push(
+            `${perRequest.toFixed(2)} upstream calls per request, ${up.failed.toLocaleString('en-US')} of them to the failing model (router cooldown ${s.target === 'proxy-nocooldown' ? 0 : config.router.cooldownSeconds} s); upstream calls by model: ${Object.entries(up.byModel)
+              .map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`)
+              .join(', ')}`,
+          );
         // a keep-alive pool opens about one connection per client connection, once
         if (up.connections > 2 * S.connections * S.rounds) notes.push(`${up.connections.toLocaleString('en-US')} upstream connections opened (keep-alive not reused?)`);
       }
@@ -410,6 +444,7 @@ async function main() {
       );
     }
     if (portkey) await stop(portkey.proc);
+    if (proxyNoCooldown) await stop(proxyNoCooldown.proc, { signal: 'SIGINT' });
     const mockCpu = R.scenarios.map((x) => x.direct.cpu.target);
     const driverCpu = R.scenarios.map((x) => x.direct.cpu.bench);
     if (mockCpu.length) R.mockHeadroom = { mockMax: Math.max(...mockCpu), driverMax: Math.max(...driverCpu) };
@@ -490,37 +525,56 @@ async function main() {
       { method: 'POST', path: OA_PATH, headers: OA_H, body: oa({ model: 'c' }) },
       { method: 'POST', path: OA_PATH, headers: OA_H, body: oa({ model: 'auto' }) },
     ];
-    const steps = 10;
+    const steps = 10; // even: the middle step ends at half the requests
     const per = Math.ceil(S.rssRequests / steps);
     log(`> RSS: fresh proxy (pid ${proxy.pid}), ${(per * steps).toLocaleString('en-US')} requests (mixed scenarios) in ${steps} steps …`);
     await quiet();
     await resetMockStats(mock);
     const meter = cpuMeter({ proxy: proxy.pid, mock: mock.proc.pid });
     meter.start();
+    // RSS moves with every GC: sample it every 100 ms and compare the medians of the
+    // step that ends at half the requests and of the last step, not two single readings
     const samples = [{ after: 0, rss: rssOf(proxy.pid) }];
+    const perStep = Array.from({ length: steps }, () => []);
+    let step = 0;
+    const sampler = setInterval(() => {
+      try {
+        perStep[step].push(rssOf(proxy.pid));
+      } catch {}
+    }, 100);
     let errors = 0;
     let done = 0;
-    for (let i = 0; i < steps; i++) {
-      const r = await cannon({ url: proxy.url, requests: mix }, { connections: S.connections, amount: per, maxSeconds: 300 });
-      done += r.total;
-      errors += r.errors + r.timeouts + r.non2xx;
-      await new Promise((r) => setTimeout(r, 200)); // answers in flight settle
-      samples.push({ after: done, rss: rssOf(proxy.pid) });
+    try {
+      for (; step < steps; step++) {
+        const r = await cannon({ url: proxy.url, requests: mix }, { connections: S.connections, amount: per, maxSeconds: 300 });
+        done += r.total;
+        errors += r.errors + r.timeouts + r.non2xx;
+        perStep[step].push(rssOf(proxy.pid));
+        samples.push({ after: done, rss: rssOf(proxy.pid) });
+      }
+    } finally {
+      clearInterval(sampler);
     }
     const rssCpu = meter.end();
     const upstream = await mockStats(mock);
-    const half = samples[Math.floor(steps / 2)].rss;
-    const end = samples[steps].rss;
+    const median = (xs) => {
+      const a = [...xs].sort((x, y) => x - y);
+      return a[Math.floor(a.length / 2)];
+    };
+    const half = median(perStep[steps / 2 - 1]);
+    const end = median(perStep[steps - 1]);
     R.rss = {
       requests: done,
       connections: S.connections,
       start: samples[0].rss,
       half,
       end,
-      peak: Math.max(...samples.map((s) => s.rss)),
+      last: samples[steps].rss,
+      peak: Math.max(...perStep.flat()),
       growthPct: (100 * (end - half)) / half,
       errors,
       samples,
+      stepMedians: perStep.map(median),
       otherLoad: rssCpu.other,
       upstreamByModel: upstream.byModel,
     };

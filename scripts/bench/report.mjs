@@ -89,7 +89,7 @@ function extraLines(R) {
   if (R.rss) {
     const r = R.rss;
     lines.push(
-      `- RSS of a fresh proxy over ${r.requests.toLocaleString('en-US')} requests (mixed scenarios, ${r.connections} connections): start ${mb(r.start)} MB, at half ${mb(r.half)} MB, at the end **${mb(r.end)} MB**, growth over the second half **${f1(r.growthPct)} %**, peak ${mb(r.peak)} MB; upstream calls by model ${Object.entries(r.upstreamByModel ?? {}).map(([k, n]) => `${k} ${f0(n)}`).join(', ')}; errors ${r.errors}; other load ${f2(r.otherLoad)} cores; samples every ${f0(r.requests / (r.samples.length - 1))} requests (MB): ${r.samples.map((s) => mb(s.rss)).join(', ')}`,
+      `- RSS of a fresh proxy over ${r.requests.toLocaleString('en-US')} requests (mixed scenarios, ${r.connections} connections): start ${mb(r.start)} MB; median over the step ending at half **${mb(r.half)} MB**, over the last step **${mb(r.end)} MB**: growth over the second half **${f1(r.growthPct)} %**; peak ${mb(r.peak)} MB, last reading ${mb(r.last)} MB; upstream calls by model ${Object.entries(r.upstreamByModel ?? {}).map(([k, n]) => `${k} ${f0(n)}`).join(', ')}; errors ${r.errors}; other load ${f2(r.otherLoad)} cores; median per ${f0(r.requests / r.stepMedians.length)} requests (MB): ${r.stepMedians.map(mb).join(', ')}`,
     );
   }
   if (R.chunks) {

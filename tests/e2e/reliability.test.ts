@@ -260,19 +260,31 @@ describe('timeouts and limits', () => {
 
 describe('200 concurrent streams through one proxy', () => {
   it('all complete intact, in both directions', async () => {
+    // a proxy of its own: no cooldowns left over from the hostile cases above
+    const p = await startProxy({
+      providers: [
+        { name: 'oa', type: 'openai', baseURL: oa.baseURL, apiKey: 'k' },
+        { name: 'an', type: 'anthropic', baseURL: an.baseURL, apiKey: 'k' },
+      ],
+    });
     const texts = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const [client, upstream] = pairs[i % 4]!;
-        return [client, await (await chat(client, upstream, `stream ${i}`, true)).text()] as const;
+        const r = await fetch(p.url + PATH[client], {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: MODEL[upstream], max_tokens: 50, stream: true, messages: [{ role: 'user', content: `stream ${i}` }] }),
+        });
+        return [client, await r.text()] as const;
       }),
-    );
+    ).finally(() => p.close());
     for (const [client, t] of texts) {
       if (client === 'openai') {
-        expect(t.endsWith('data: [DONE]\n\n')).toBe(true);
+        expect(t.endsWith('data: [DONE]\n\n'), t.slice(-400)).toBe(true);
         const content = t.split('\n\n').filter((f) => f.startsWith('data: {')).map((f) => JSON.parse(f.slice(6)).choices[0]?.delta?.content ?? '').join('');
         expect(content).toBe('fine');
       } else {
-        expect(t.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe(true);
+        expect(t.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n'), t.slice(-400)).toBe(true);
         expect(t).toContain('"text_delta","text":"fine"');
       }
     }

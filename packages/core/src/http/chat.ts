@@ -1,9 +1,9 @@
 import { ProxyError, badRequest, upstreamErrorMessage, type Protocol } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { ClientAbort, transportError } from '../providers/http.js';
+import { ClientAbort, isTransportError, transportError } from '../providers/http.js';
 import type { ForwardedHeaders, UpstreamResponse } from '../providers/types.js';
 import type { Candidate, Router } from '../router/router.js';
-import { bridge, createContext } from '../translate/index.js';
+import { bridge, createContext, type TranslateContext } from '../translate/index.js';
 import { parseOpenAIRequest } from '../protocols/openai/types.js';
 import { parseAnthropicRequest } from '../protocols/anthropic/types.js';
 import { clientCredential } from './auth.js';
@@ -114,6 +114,24 @@ async function readText(res: UpstreamResponse): Promise<string> {
   }
 }
 
+/** A failed attempt: the next candidate may answer instead. */
+class Retry {
+  constructor(
+    readonly error: ProxyError,
+    /** false when the upstream is not to blame (busy provider) */
+    readonly counts = true,
+  ) {}
+}
+
+interface Attempt {
+  c: Candidate;
+  client: Protocol;
+  /** null: same protocol, bytes pass through */
+  ctx: TranslateContext | null;
+  started: number;
+  meta: Record<string, string>;
+}
+
 /**
  * One chat request, in either client protocol: route, try candidates in order
  * (failing over before the first byte reaches the client), translate when the
@@ -136,8 +154,7 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
     // failover is bounded by attempts and by the request's deadline (the first attempt always runs)
     if (attempts >= deps.maxAttempts || req.signal.aborted || (attempts > 0 && performance.now() >= deadline)) break;
     attempts++;
-    const upstream = c.provider.protocol;
-    const translate = upstream !== client;
+    const translate = c.provider.protocol !== client;
     if (translate && !validated) {
       // translation needs the whole shape right; a bad field is the client's 400, not an upstream's failure
       if (client === 'openai') parseOpenAIRequest(body);
@@ -147,131 +164,105 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
     // passthrough needs no context: no token estimate, no maps
     const ctx = translate ? { ...createContext(client, body, c.model.id), defaultMaxTokens: deps.defaultMaxTokens } : null;
     const upstreamBody = ctx
-      ? { ...bridge(client, upstream).request(body, ctx), model: c.model.id, stream }
+      ? { ...bridge(client, c.provider.protocol).request(body, ctx), model: c.model.id, stream }
       : c.model.id === model
         ? raw // untouched bytes: no re-serialisation on the passthrough path
         : { ...body, model: c.model.id };
-    const started = performance.now();
-    let res: UpstreamResponse;
+    const a: Attempt = { c, client, ctx, started: performance.now(), meta: { 'x-ones-model': c.model.id, 'x-ones-provider': c.provider.name, 'x-ones-attempts': String(attempts) } };
+    let out: CoreResponse | Retry;
     try {
-      res = await c.provider.chat({ body: upstreamBody, stream, forwarded: forwardedHeaders(req, c, deps.tokenSet), signal: req.signal });
+      const res = await c.provider.chat({ body: upstreamBody, stream, forwarded: forwardedHeaders(req, c, deps.tokenSet), signal: req.signal });
+      out = res.statusCode >= 400 ? await refused(a, res) : stream ? await answerStream(a, res, req.signal, deps) : await answerJson(a, res, req.signal, deps);
     } catch (e) {
-      if (e instanceof ClientAbort) throw e;
-      lastError = e as ProxyError;
-      // a provider at its concurrency bound is busy, not failing: try the next one without a cooldown
-      if (lastError.code !== 'provider_busy') fail(deps, c, lastError);
-      continue;
-    }
-    const ttfb = performance.now() - started;
-    const status = res.statusCode;
-
-    if (status >= 400) {
-      const text = await readText(res);
-      const { message } = upstreamErrorMessage(text);
-      const err = new ProxyError(status, `${c.provider.name}: ${message}`, null, null, retryAfter(res));
-      if (RETRYABLE(status) && !(c.provider.keyless && (status === 401 || status === 403))) {
-        lastError = err;
-        fail(deps, c, err);
-        continue;
-      }
-      // the request itself is wrong: another candidate would refuse it too
-      if (!translate && (res.headers['content-type'] ?? '').toString().includes('json')) {
-        return { status, headers: { 'content-type': JSON_TYPE, ...err.headers }, body: text };
-      }
-      return errorResponse(client, err);
-    }
-
-    const contentType = String(res.headers['content-type'] ?? '');
-    const meta = { 'x-ones-model': c.model.id, 'x-ones-provider': c.provider.name, 'x-ones-attempts': String(attempts) };
-
-    if (!stream) {
-      let buf: Buffer;
-      try {
-        buf = Buffer.from(await res.body.arrayBuffer());
-      } catch (e) {
-        const err = transportError(e, c.provider.name, req.signal);
-        if (err instanceof ClientAbort) throw err;
-        lastError = err as ProxyError;
-        fail(deps, c, lastError);
-        continue;
-      }
-      // parsed in both paths: a 200 carrying invalid JSON or an error object is the upstream's failure
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(buf.toString('utf8'));
-        if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') throw new Error(upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message);
-      } catch (e) {
-        lastError = new ProxyError(502, `${c.provider.name}: answered 200 without a valid response (${(e as Error).message})`);
-        fail(deps, c, lastError);
-        continue;
-      }
-      if (!ctx) {
-        void deps.router.record(c, 'success', ttfb);
-        return { status: 200, headers: { 'content-type': JSON_TYPE, ...meta }, body: buf };
-      }
-      let out: unknown;
-      try {
-        out = bridge(client, upstream).response(parsed, ctx);
-      } catch (e) {
-        if (!(e instanceof ProxyError)) throw e;
-        lastError = e;
-        fail(deps, c, e);
-        continue;
-      }
-      void deps.router.record(c, 'success', ttfb);
-      return { status: 200, headers: { 'content-type': JSON_TYPE, ...meta }, body: JSON.stringify(out) };
-    }
-
-    // stream: look at the first chunk before committing, so an upstream that fails at once can still fail over
-    if (!contentType.includes('text/event-stream')) {
-      const text = await readText(res);
-      lastError = new ProxyError(502, `${c.provider.name}: expected an event stream, got ${contentType || 'no content-type'} (${upstreamErrorMessage(text).message})`);
-      fail(deps, c, lastError);
-      continue;
-    }
-    const it = res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-    const head = it.next();
-    let first: IteratorResult<Uint8Array> | undefined;
-    try {
-      // wait for the first chunk at most one heartbeat period; later, the client gets keep-alives instead
-      first = await within(head, deps.heartbeatMs);
-    } catch (e) {
+      if (e instanceof ClientAbort || !isTransportError(e)) throw e; // our own bugs surface as 500s, not as the model's failures
       const err = transportError(e, c.provider.name, req.signal);
       if (err instanceof ClientAbort) throw err;
-      lastError = err as ProxyError;
-      fail(deps, c, lastError);
-      continue;
+      // a provider at its concurrency bound is busy, not failing: try the next one without a cooldown
+      out = new Retry(err as ProxyError, (err as ProxyError).code !== 'provider_busy');
     }
-    if (first && !first.done && startsWithError(first.value)) {
-      const text = Buffer.from(first.value).toString('utf8') + (await readText(res));
-      res.body.destroy();
-      lastError = new ProxyError(502, `${c.provider.name}: ${upstreamErrorMessage(text.replace(/^(event: error\s*)?data: /, '')).message}`);
-      fail(deps, c, lastError);
-      continue;
-    }
-    // a stream's time to first byte is its first chunk (headers may come before the model starts)
-    let firstByteMs = performance.now() - started;
-    if (!first) head.then(() => (firstByteMs = performance.now() - started), () => {});
-    const translator = ctx ? bridge(client, upstream).stream(ctx) : null;
-    const streamBody = pumpStream({
-      rest: it,
-      head,
-      client,
-      upstream,
-      origin: c.provider.name,
-      translator,
-      signal: req.signal,
-      release: () => res.body.destroy(),
-      onEnd: (o) => {
-        if (o.kind === 'complete') void deps.router.record(c, 'success', firstByteMs);
-        else if (o.kind === 'failed') fail(deps, c, o.error);
-        else deps.log.debug({ provider: c.provider.name, model: c.model.id }, 'client left mid-stream; upstream released');
-      },
-    });
-    return { status: 200, headers: { ...SSE_HEADERS, ...meta }, stream: streamBody, heartbeat: { frame: HEARTBEAT[client], everyMs: deps.heartbeatMs } };
+    if (!(out instanceof Retry)) return out;
+    lastError = out.error;
+    if (out.counts) fail(deps, c, out.error);
   }
 
   throw lastError ?? new ProxyError(503, 'no model could answer');
+}
+
+/** An upstream error status: fail over when another candidate could answer, else hand it to the client. */
+async function refused(a: Attempt, res: UpstreamResponse): Promise<CoreResponse | Retry> {
+  const status = res.statusCode;
+  const text = await readText(res);
+  const err = new ProxyError(status, `${a.c.provider.name}: ${upstreamErrorMessage(text).message}`, null, null, retryAfter(res));
+  // a keyless provider's 401/403 is about the client's own key: no other candidate fixes that
+  if (RETRYABLE(status) && !(a.c.provider.keyless && (status === 401 || status === 403))) return new Retry(err);
+  // the request itself is wrong: another candidate would refuse it too
+  if (!a.ctx && String(res.headers['content-type'] ?? '').includes('json')) {
+    return { status, headers: { 'content-type': JSON_TYPE, ...err.headers }, body: text };
+  }
+  return errorResponse(a.client, err);
+}
+
+async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignal, deps: ChatDeps): Promise<CoreResponse | Retry> {
+  const ttfb = performance.now() - a.started;
+  const buf = Buffer.from(await res.body.arrayBuffer());
+  // parsed in both paths: a 200 carrying invalid JSON or an error object is the upstream's failure
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') throw new Error(upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message);
+  } catch (e) {
+    return new Retry(new ProxyError(502, `${a.c.provider.name}: answered 200 without a valid response (${(e as Error).message})`));
+  }
+  let body: string | Buffer = buf;
+  if (a.ctx) {
+    try {
+      body = JSON.stringify(bridge(a.client, a.c.provider.protocol).response(parsed, a.ctx));
+    } catch (e) {
+      if (e instanceof ProxyError) return new Retry(e);
+      throw e;
+    }
+  }
+  if (signal.aborted) throw new ClientAbort();
+  void deps.router.record(a.c, 'success', ttfb);
+  return { status: 200, headers: { 'content-type': JSON_TYPE, ...a.meta }, body };
+}
+
+async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSignal, deps: ChatDeps): Promise<CoreResponse | Retry> {
+  const { c, client } = a;
+  const contentType = String(res.headers['content-type'] ?? '');
+  if (!contentType.includes('text/event-stream')) {
+    const text = await readText(res);
+    return new Retry(new ProxyError(502, `${c.provider.name}: expected an event stream, got ${contentType || 'no content-type'} (${upstreamErrorMessage(text).message})`));
+  }
+  // look at the first chunk before committing, so an upstream that fails at once can still fail over;
+  // wait at most one heartbeat period: after that the client gets keep-alives instead
+  const it = res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const head = it.next();
+  const first = await within(head, deps.heartbeatMs);
+  if (first && !first.done && startsWithError(first.value)) {
+    const text = Buffer.from(first.value).toString('utf8') + (await readText(res));
+    res.body.destroy();
+    return new Retry(new ProxyError(502, `${c.provider.name}: ${upstreamErrorMessage(text.replace(/^(event: error\s*)?data: /, '')).message}`));
+  }
+  // a stream's time to first byte is its first chunk (headers may come before the model starts)
+  let firstByteMs = performance.now() - a.started;
+  if (!first) head.then(() => (firstByteMs = performance.now() - a.started), () => {});
+  const stream = pumpStream({
+    rest: it,
+    head,
+    client,
+    upstream: c.provider.protocol,
+    origin: c.provider.name,
+    translator: a.ctx ? bridge(client, c.provider.protocol).stream(a.ctx) : null,
+    signal,
+    release: () => res.body.destroy(),
+    onEnd: (o) => {
+      if (o.kind === 'complete') void deps.router.record(c, 'success', firstByteMs);
+      else if (o.kind === 'failed') fail(deps, c, o.error);
+      else deps.log.debug({ provider: c.provider.name, model: c.model.id }, 'client left mid-stream; upstream released');
+    },
+  });
+  return { status: 200, headers: { ...SSE_HEADERS, ...a.meta }, stream, heartbeat: { frame: HEARTBEAT[client], everyMs: deps.heartbeatMs } };
 }
 
 function startsWithError(chunk: Uint8Array): boolean {

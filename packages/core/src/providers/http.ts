@@ -116,6 +116,13 @@ export class Upstream {
 
 export { ClientAbort };
 
+/** Errors of the network, the upstream or the client's abort, as opposed to bugs in the proxy. */
+export function isTransportError(e: unknown): boolean {
+  if (e instanceof ProxyError || e instanceof errors.UndiciError) return true;
+  const x = e as { code?: unknown; name?: unknown } | null;
+  return typeof x?.code === 'string' || x?.name === 'AbortError';
+}
+
 /** Maps undici's transport errors to proxy errors with a status (or ClientAbort). */
 export function transportError(e: unknown, origin: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return new ClientAbort();
