@@ -2,7 +2,7 @@ import { ProxyError, badRequest, upstreamErrorMessage, type Protocol } from '../
 import type { Logger } from '../logger.js';
 import { ClientAbort, isTransportError, transportError } from '../providers/http.js';
 import type { ForwardedHeaders, UpstreamResponse } from '../providers/types.js';
-import type { Candidate, Router } from '../router/router.js';
+import type { Candidate, Plan, Router } from '../router/router.js';
 import { bridge, createContext, type TranslateContext } from '../translate/index.js';
 import { parseOpenAIRequest } from '../protocols/openai/types.js';
 import { parseAnthropicRequest } from '../protocols/anthropic/types.js';
@@ -142,15 +142,15 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
   const raw = await req.readBody(deps.maxBodyBytes);
   const { body, model, stream } = checkChatBody(decodeJson(raw));
   const strict = /^(1|true)$/i.test(header(req.headers, 'x-ones-strict') ?? '');
-  const candidates = await deps.router.plan(model, { strict, needsImages: hasImages(body.messages as unknown[]) });
-  if (candidates.length === 0) {
+  const plan = await deps.router.plan(model, { strict, needsImages: hasImages(body.messages as unknown[]) });
+  if (plan.first.length === 0) {
     throw new ProxyError(503, model === 'auto' ? 'no model is available right now' : `model "${model}" is not available and no other model can answer`, 'model');
   }
 
   let validated = false;
   let lastError: ProxyError | null = null;
   let attempts = 0;
-  for (const c of candidates) {
+  for await (const c of candidatesOf(plan)) {
     // failover is bounded by attempts and by the request's deadline (the first attempt always runs)
     if (attempts >= deps.maxAttempts || req.signal.aborted || (attempts > 0 && performance.now() >= deadline)) break;
     attempts++;
@@ -186,6 +186,12 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
   }
 
   throw lastError ?? new ProxyError(503, 'no model could answer');
+}
+
+/** The plan's candidates; the fallback list is asked for only once the first ones are used up. */
+async function* candidatesOf(plan: Plan): AsyncGenerator<Candidate> {
+  yield* plan.first;
+  yield* await plan.rest();
 }
 
 /** An upstream error status: fail over when another candidate could answer, else hand it to the client. */

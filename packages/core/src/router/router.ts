@@ -15,6 +15,15 @@ export interface PlanOptions {
 
 export type Outcome = 'success' | 'failure';
 
+/** Candidates in order: `first` now, `rest()` only when all of those failed. */
+export interface Plan {
+  first: Candidate[];
+  rest(): Promise<Candidate[]>;
+}
+
+const NO_ENTRIES: readonly Candidate[] = [];
+const NOTHING_MORE = async (): Promise<Candidate[]> => [];
+
 export interface RouterOptions {
   store: RouterStore;
   /** how long a (provider, model) that failed stays out of `auto`; 0 = never */
@@ -76,27 +85,23 @@ export class Router {
 
   /**
    * `auto`: every model that fits and is not cooling down, best first.
-   * A fixed model: its providers that are not cooling down, then `auto`'s
-   * order for the rest (an unknown or cooling model falls back to `auto`).
+   * A fixed model: its providers that are not cooling down first; `auto`'s
+   * order for the others is worked out only if those fail (`rest`), so the
+   * common request reads the stats of its own model alone. An unknown or
+   * cooling fixed model falls back to `auto`.
    * Strict: only the fixed model; 404 when unknown, 503 when cooling down.
    */
-  async plan(requested: string, opts: PlanOptions): Promise<Candidate[]> {
+  async plan(requested: string, opts: PlanOptions): Promise<Plan> {
     await this.catalog.whenLoaded();
-    const all = this.catalog.entries();
-    if (requested === 'auto') return this.autoOrder(await this.rank(all, opts.needsImages, null));
-
+    if (requested === 'auto') return { first: await this.auto(opts.needsImages, NO_ENTRIES, true), rest: NOTHING_MORE };
     const fixed = this.catalog.find(requested);
     if (opts.strict) {
       if (fixed.length === 0) throw new ProxyError(404, `model "${requested}" is not served here`, 'model');
-      return (await this.rank(fixed, opts.needsImages, requested)).map((r) => r.entry);
+      return { first: (await this.rank(fixed, opts.needsImages, requested, true)).map((r) => r.entry), rest: NOTHING_MORE };
     }
-    // one read of the store for both parts; an unlisted `provider/model` joins the pool
-    const pool = fixed.length === 1 && !all.includes(fixed[0]!) ? [fixed[0]!, ...all] : all;
-    const ranked = await this.rank(pool, opts.needsImages, null);
-    const head = ranked.filter((r) => fixed.includes(r.entry));
-    if (head.length === 0) return this.autoOrder(ranked);
-    const rest = ranked.filter((r) => !fixed.includes(r.entry));
-    return [...head.map((r) => r.entry), ...this.autoOrder(rest)];
+    const first = fixed.length ? (await this.rank(fixed, opts.needsImages, requested, false)).map((r) => r.entry) : [];
+    if (first.length === 0) return { first: await this.auto(opts.needsImages, fixed, true), rest: NOTHING_MORE };
+    return { first, rest: () => this.auto(opts.needsImages, fixed, false) };
   }
 
   /**
@@ -127,13 +132,13 @@ export class Router {
 
   /**
    * The entries that fit and are not cooling down, with their scores, best
-   * first (a stable sort: equal ones keep catalog order). Throws when there
-   * are entries but none can take the request now, saying why; `strictModel`
-   * names the model a strict request insists on.
+   * first (a stable sort: equal ones keep catalog order). With `explain`,
+   * throws when there are entries but none can take the request now, saying
+   * why; `strictModel` names the model a strict request insists on.
    */
-  private async rank(entries: readonly Candidate[], needsImages: boolean, strictModel: string | null): Promise<Ranked[]> {
+  private async rank(entries: readonly Candidate[], needsImages: boolean, strictModel: string | null, explain: boolean): Promise<Ranked[]> {
     const fits = needsImages ? entries.filter((e) => e.acceptsImages) : entries;
-    if (fits.length === 0 && entries.length > 0) {
+    if (fits.length === 0 && entries.length > 0 && explain) {
       throw new ProxyError(400, strictModel ? `model "${strictModel}" does not accept image input` : 'no model served here accepts image input', 'messages');
     }
     const stats = await this.store.read(fits.map((e) => e.key));
@@ -145,12 +150,19 @@ export class Router {
       else if (nextFree === null || s.coolingUntil < nextFree) nextFree = s.coolingUntil;
     }
     rankInPlace(live);
-    if (live.length === 0 && nextFree !== null) {
+    if (live.length === 0 && nextFree !== null && explain) {
       const seconds = Math.max(1, Math.ceil((nextFree - this.now()) / 1000));
       const what = strictModel ? `model "${strictModel}" is` : 'every model that could answer is';
       throw new ProxyError(503, `${what} cooling down after a failure; retry in ${seconds}s`, null, null, { 'retry-after': String(seconds) });
     }
     return live;
+  }
+
+  /** `auto`'s order over the catalog less `exclude` (the models already tried). */
+  private async auto(needsImages: boolean, exclude: readonly Candidate[], explain: boolean): Promise<Candidate[]> {
+    const all = this.catalog.entries();
+    const pool = exclude.length ? all.filter((e) => !exclude.includes(e)) : all;
+    return this.autoOrder(await this.rank(pool, needsImages, null, explain));
   }
 
   /**

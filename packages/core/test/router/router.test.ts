@@ -24,8 +24,10 @@ function setup(providers: Provider[], opts: { cooldownMs?: number; store?: Route
   const store = opts.store ?? new MemoryRouterStore({ now });
   const catalog = new Catalog(providers, opts.ttlMs ?? 3_600_000, silentLogger);
   const router = new Router(catalog, { store, cooldownMs: opts.cooldownMs ?? 300_000, log: silentLogger, now });
-  const plan = async (model: string, o: { strict?: boolean; images?: boolean } = {}) =>
-    (await router.plan(model, { strict: o.strict ?? false, needsImages: o.images ?? false })).map((c) => c.key);
+  const plan = async (model: string, o: { strict?: boolean; images?: boolean } = {}) => {
+    const p = await router.plan(model, { strict: o.strict ?? false, needsImages: o.images ?? false });
+    return [...p.first, ...(await p.rest())].map((c) => c.key);
+  };
   const byKey = async (key: string) => (await catalog.whenLoaded(), catalog.find(key)[0]!);
   const succeed = async (key: string, times = 1, ttfb = 100) => {
     const c = await byKey(key);
@@ -206,7 +208,7 @@ describe('record and stats', () => {
       keys: async () => [],
     };
     const { router, plan } = setup([fakeProvider('p', ['a'])], { store: broken });
-    const [c] = await router.plan('a', { strict: false, needsImages: false });
+    const [c] = (await router.plan('a', { strict: false, needsImages: false })).first;
     await expect(router.record(c!, 'failure')).resolves.toBeUndefined();
     expect(await plan('auto')).toEqual(['p/a']);
   });
