@@ -11,7 +11,7 @@ import { estimateInputTokens } from './estimate.js';
 import { isRecord } from './json.js';
 import { openaiRequestToAnthropic, openaiResponseToAnthropic, OpenAIToAnthropicStream } from './openai-to-anthropic.js';
 import type { StreamTranslator, TranslateContext } from './types.js';
-import { parseUpstream } from './validate.js';
+import { parseUpstream } from '../protocols/validate.js';
 
 export { AnthropicStreamAggregate } from './anthropic-stream-aggregate.js';
 export { estimateInputTokens } from './estimate.js';

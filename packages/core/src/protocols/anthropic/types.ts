@@ -5,7 +5,7 @@
  * where that keeps a new upstream field or block type from breaking us.
  */
 import { z } from 'zod';
-import { parseRequest } from '../../translate/validate.js';
+import { parseRequest } from '../validate.js';
 
 export const AnthropicCacheControlSchema = z.looseObject({ type: z.literal('ephemeral'), ttl: z.string().nullish() });
 const cache_control = AnthropicCacheControlSchema.nullish();

@@ -6,7 +6,7 @@
  * translators handle missing fields.
  */
 import { z } from 'zod';
-import { parseRequest } from '../../translate/validate.js';
+import { parseRequest } from '../validate.js';
 
 /** Non-standard but sent by clients that target Anthropic through OpenAI-shaped routers (OpenRouter style). */
 const CacheControl = z.looseObject({ type: z.literal('ephemeral'), ttl: z.string().nullish() });
