@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cannon, oneConnection, summarizeUs, streamChunks } from './bench/load.mjs';
-import { cpuMeter, waitQuiet, installSignalHandlers, rssOf, startMock, startPortkey, startProxy, stop, stopAll } from './bench/procs.mjs';
+import { PORTKEY_VERSION, cpuMeter, waitQuiet, installSignalHandlers, rssOf, startMock, startPortkey, startProxy, startReference, stop, stopAll } from './bench/procs.mjs';
 import { summarizeProfile } from './bench/profile.mjs';
 import { consoleReport, machineInfo, markdownReport } from './bench/report.mjs';
 
@@ -19,23 +19,25 @@ const HELP = `Usage: node scripts/bench.mjs [options]   (or: pnpm bench [options
   --duration <s>        measured seconds per side and scenario (default 10), split into --rounds runs
   --rounds <n>          alternating direct/proxy runs per scenario; the best of each side counts (default 3)
   --quiet-wait <s>      before each run, wait up to this long for load from outside the benchmark to
-                        drop under 0.15 core (default 30, 300 s in all; 0 = never wait); a round
-                        disturbed anyway (> 0.3 core) is measured again, at most 3 times
+                        drop under 0.15 core (default 30; 0 = never wait); a round disturbed
+                        anyway (> 0.3 core) is measured again, at most 3 times per scenario
+  --quiet-budget <s>    total waiting allowed for that in one run (default 300)
   --warmup <s>          warm-up seconds before each run (default 2)
   --connections <n>     concurrent connections (default 32)
   --quick               smoke run: 3 s runs, 1 s warm-up, 20k RSS requests; prints only unless --write
-  --portkey             also measure @portkey-ai/gateway ${'1.15.2'} (installed once into .bench/portkey)
+  --portkey             also measure @portkey-ai/gateway ${PORTKEY_VERSION} (installed once into .bench/portkey)
   --profile             CPU-profile the proxy under the OpenAI passthrough load (node --cpu-prof) and summarise
   --rss-requests <n>    requests for the RSS figure (default 100000)
   --latency-seconds <s> seconds per side for the 1-connection latency (default 3)
   --stream-seconds <s>  seconds per side for the chunks/s figure (default 5)
   --only <ids>          comma-separated scenario ids to run (throughput table only)
-  --skip <parts>        comma-separated: throughput, latency, rss, chunks
+  --skip <parts>        comma-separated: throughput, latency, rss, chunks, or scenario ids (e.g. reference-proxy)
   --mock-latency <ms>   mock's delay before answering (default 0)
   --chunks <n>          content chunks per mock answer (default 20)
   --chunk-size <n>      characters per chunk (default 8)
   --no-write            do not rewrite docs/benchmarks.md
   --write               rewrite it even with --quick
+  --report-only         measure nothing: rewrite docs/benchmarks.md from the last run's .bench/results.json
   -h, --help
 `;
 
@@ -47,6 +49,7 @@ const { values: a } = parseArgs({
     connections: { type: 'string' },
     rounds: { type: 'string' },
     'quiet-wait': { type: 'string' },
+    'quiet-budget': { type: 'string' },
     quick: { type: 'boolean' },
     portkey: { type: 'boolean' },
     profile: { type: 'boolean' },
@@ -60,6 +63,7 @@ const { values: a } = parseArgs({
     'chunk-size': { type: 'string' },
     'no-write': { type: 'boolean' },
     write: { type: 'boolean' },
+    'report-only': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -83,7 +87,7 @@ const S = {
   connections: num(a.connections, 32, 'connections'),
   rounds: num(a.rounds, quick ? 1 : 3, 'rounds'),
   quietWait: a['quiet-wait'] === undefined ? (quick ? 5 : 30) : Number(a['quiet-wait']),
-  quietBudget: quick ? 30 : 300,
+  quietBudget: a['quiet-budget'] === undefined ? (quick ? 30 : 300) : Number(a['quiet-budget']),
   quietThreshold: 0.15,
   maxRedo: quick ? 0 : 3,
   rssRequests: num(a['rss-requests'], quick ? 20_000 : 100_000, 'rss-requests'),
@@ -93,7 +97,7 @@ const S = {
   mock: {
     chunks: num(a.chunks, 20, 'chunks'),
     chunkSize: num(a['chunk-size'], 8, 'chunk-size'),
-    latencyMs: a['mock-latency'] === undefined ? 0 : Number(a['mock-latency']),
+    latencyMs: a['mock-latency'] === undefined || Number(a['mock-latency']) === 0 ? 0 : num(a['mock-latency'], 0, 'mock-latency'),
     longChunks: 2000,
   },
 };
@@ -112,9 +116,11 @@ const versionOf = (req, name) => {
   } catch {
     try {
       // packages whose exports hide package.json
-      let dir = req.resolve(name);
-      while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) dir = join(dir, '..');
-      return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+      for (let dir = join(req.resolve(name), '..'); dir !== '/'; dir = join(dir, '..')) {
+        const f = join(dir, 'package.json');
+        if (existsSync(f) && JSON.parse(readFileSync(f, 'utf8')).name === name) return JSON.parse(readFileSync(f, 'utf8')).version;
+      }
+      return 'unknown';
     } catch {
       return 'unknown';
     }
@@ -177,6 +183,16 @@ const SCENARIOS = [
     id: 'openai-passthrough',
     title: 'OpenAI passthrough, non-stream',
     target: 'proxy',
+    req: D_OA,
+    check: checks.openai,
+    direct: D_OA,
+    directCheck: checks.openai,
+  },
+  {
+    // yardstick: what a minimal proxy (node:http, JSON parsed and re-serialised, undici pool) reaches here
+    id: 'reference-proxy',
+    title: 'reference: minimal undici proxy, non-stream',
+    target: 'reference',
     req: D_OA,
     check: checks.openai,
     direct: D_OA,
@@ -257,7 +273,7 @@ function proxyConfig(mockUrl) {
     providers: [
       // first in `auto`'s pool: every call to it answers 500
       { name: 'flaky', type: 'openai', baseURL: `${mockUrl}/v1`, apiKey: 'bench-key', models: ['broken'] },
-      { name: 'oa', type: 'openai', baseURL: `${mockUrl}/v1`, apiKey: 'bench-key', models: ['m', 'long'] },
+      { name: 'oa', type: 'openai', baseURL: `${mockUrl}/v1`, apiKey: 'bench-key', models: ['m'] },
       { name: 'an', type: 'anthropic', baseURL: mockUrl, apiKey: 'bench-key', models: ['c'] },
     ],
     router: { cooldownSeconds: 300, maxAttempts: 3 },
@@ -312,6 +328,14 @@ async function quiet() {
 const ms = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
 async function main() {
+  if (a['report-only']) {
+    const R = JSON.parse(readFileSync(join(benchDir, 'results.json'), 'utf8'));
+    mkdirSync(join(root, 'docs'), { recursive: true });
+    writeFileSync(join(root, 'docs/benchmarks.md'), markdownReport(R));
+    console.log(consoleReport(R));
+    log('\n> wrote docs/benchmarks.md from .bench/results.json');
+    return;
+  }
   installSignalHandlers();
   const started = new Date();
   const R = {
@@ -353,7 +377,8 @@ async function main() {
   // ------------------------------------------------------------ throughput
   let portkey = null;
   let proxyNoCooldown = null;
-  const wanted = SCENARIOS.filter((s) => (s.id === 'portkey' ? a.portkey : true) && (!only || only.has(s.id)));
+  let reference = null;
+  const wanted = SCENARIOS.filter((s) => (s.id === 'portkey' ? a.portkey : !skip.has(s.id)) && (!only || only.has(s.id)));
   if (!skip.has('throughput')) {
     for (const s of wanted) {
       let targetUrl = proxy.url;
@@ -362,13 +387,20 @@ async function main() {
       if (s.target === 'proxy-nocooldown') {
         // a second proxy whose router never cools a failing model down: each request pays one failed call
         if (!proxyNoCooldown) {
+          // pool = the failing model and `m` only, so the request that fails over is the direct run's call
           const cfg = proxyConfig(mock.url);
+          cfg.providers = cfg.providers.filter((p) => p.name !== 'an');
           cfg.router.cooldownSeconds = 0;
           proxyNoCooldown = await startProxy(root, { config: cfg, workDir: benchDir, name: 'proxy-nocooldown' });
           log(`> proxy without cooldown on ${proxyNoCooldown.url} (pid ${proxyNoCooldown.pid})`);
         }
         targetUrl = proxyNoCooldown.url;
         targetPid = proxyNoCooldown.pid;
+      }
+      if (s.target === 'reference') {
+        if (!reference) reference = await startReference(root, mock.url);
+        targetUrl = reference.url;
+        targetPid = reference.pid;
       }
       if (s.target === 'portkey') {
         if (!portkey) {
@@ -447,7 +479,8 @@ async function main() {
     if (proxyNoCooldown) await stop(proxyNoCooldown.proc, { signal: 'SIGINT' });
     const mockCpu = R.scenarios.map((x) => x.direct.cpu.target);
     const driverCpu = R.scenarios.map((x) => x.direct.cpu.bench);
-    if (mockCpu.length) R.mockHeadroom = { mockMax: Math.max(...mockCpu), driverMax: Math.max(...driverCpu) };
+    const mockInProxyRuns = R.scenarios.map((x) => x.run.cpu.mock);
+    if (mockCpu.length) R.mockHeadroom = { mockMax: Math.max(...mockCpu), driverMax: Math.max(...driverCpu), mockInProxyRunsMax: Math.max(...mockInProxyRuns) };
     const directs = R.scenarios.filter((x) => SCENARIOS.find((s) => s.id === x.id)?.direct === D_OA).map((x) => x.direct.rps);
     if (directs.length > 1) {
       const min = Math.min(...directs);
@@ -461,14 +494,17 @@ async function main() {
     const pairs = [
       { title: 'OpenAI passthrough, non-stream', proxy: D_OA, direct: D_OA, key: 'openai-passthrough' },
       { title: 'OpenAI client → Anthropic provider, non-stream', proxy: { path: OA_PATH, headers: OA_H, body: oa({ model: 'c' }) }, direct: D_AN, key: 'openai-to-anthropic' },
+      ...(skip.has('reference-proxy') ? [] : [{ title: 'reference: minimal undici proxy, non-stream', proxy: D_OA, direct: D_OA, key: 'reference-proxy', reference: true }]),
     ];
     for (const p of pairs) {
+      if (p.reference && !reference) reference = await startReference(root, mock.url);
+      const target = p.reference ? reference : proxy;
       await quiet();
       log(`> 1-connection latency: ${p.title} …`);
-      const meter = cpuMeter({ proxy: proxy.pid, mock: mock.proc.pid });
+      const meter = cpuMeter({ proxy: target.pid, mock: mock.proc.pid });
       meter.start();
       const cd = new undici.Client(mock.url, { pipelining: 1, keepAliveTimeout: 60_000 });
-      const cp = new undici.Client(proxy.url, { pipelining: 1, keepAliveTimeout: 60_000 });
+      const cp = new undici.Client(target.url, { pipelining: 1, keepAliveTimeout: 60_000 });
       await oneConnection(cd, p.direct, 0.5);
       await oneConnection(cp, p.proxy, 0.5);
       const d = [];
@@ -492,24 +528,33 @@ async function main() {
     }
   }
 
+  if (reference) await stop(reference.proc);
+
   // ------------------------------------------------------------ streamed chunks/s through the translator
   if (!skip.has('chunks')) {
     await quiet();
+    // its own proxy, whose only model answers long: a long-answer model in the main pool would be picked by `auto`
+    const longProxy = await startProxy(root, {
+      config: { providers: [{ name: 'oa', type: 'openai', baseURL: `${mock.url}/v1`, apiKey: 'bench-key', models: ['long'] }] },
+      workDir: benchDir,
+      name: 'proxy-long',
+    });
     log(`> streamed chunks/s: ${S.mock.longChunks} chunks per answer, ${S.streamConnections} streams, ${S.streamSeconds} s per side …`);
     const pd = new undici.Pool(mock.url, { connections: S.streamConnections, keepAliveTimeout: 60_000 });
-    const pp = new undici.Pool(proxy.url, { connections: S.streamConnections, keepAliveTimeout: 60_000 });
+    const pp = new undici.Pool(longProxy.url, { connections: S.streamConnections, keepAliveTimeout: 60_000 });
     const directReq = { path: OA_PATH, headers: OA_H, body: oa({ model: 'long', stream: true, stream_options: { include_usage: true } }) };
     const proxyReq = { path: AN_PATH, headers: AN_H, body: an({ model: 'long', stream: true }) };
     const opts = { connections: S.streamConnections, seconds: Math.min(1, S.streamSeconds) };
     await streamChunks(pd, directReq, '"delta":{"content":', opts);
     await streamChunks(pp, proxyReq, 'event: content_block_delta', opts);
-    const meter = cpuMeter({ proxy: proxy.pid, mock: mock.proc.pid });
+    const meter = cpuMeter({ proxy: longProxy.pid, mock: mock.proc.pid });
     meter.start();
     const direct = await streamChunks(pd, directReq, '"delta":{"content":', { ...opts, seconds: S.streamSeconds });
     const prox = await streamChunks(pp, proxyReq, 'event: content_block_delta', { ...opts, seconds: S.streamSeconds });
     const cpu = meter.end();
     await pd.close();
     await pp.close();
+    await stop(longProxy.proc, { signal: 'SIGINT' });
     R.chunks = { chunksPerAnswer: S.mock.longChunks, connections: S.streamConnections, direct, proxy: prox, otherLoad: cpu.other };
     log(`  direct ${direct.chunksPerSec.toFixed(0)} chunks/s, through the translator ${prox.chunksPerSec.toFixed(0)} chunks/s (${prox.chunksPerStream.toFixed(0)} per answer, errors ${prox.errors})`);
   }

@@ -166,7 +166,8 @@ export function createMock(options = {}) {
     next();
   };
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => {
+    res.sendDate = false;
     const url = req.url ?? '/';
     stats.requests++;
     if (req.method === 'GET') {
@@ -194,10 +195,15 @@ export function createMock(options = {}) {
       return;
     }
     const protocol = url.endsWith('/chat/completions') ? 'openai' : url.endsWith('/messages') ? 'anthropic' : null;
-    let body = '';
-    req.setEncoding('latin1');
-    req.on('data', (c) => (body += c));
+    // bodies are small: keep the Buffer(s) and read them as latin1 once
+    let first = null;
+    let more = null;
+    req.on('data', (c) => {
+      if (first === null) first = c;
+      else (more ??= [first]).push(c);
+    });
     req.on('end', () => {
+      const body = more ? Buffer.concat(more).latin1Slice() : first ? first.latin1Slice() : '';
       if (!protocol) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end('{"error":{"message":"not found"}}');

@@ -65,18 +65,28 @@ function withTimeout(p, ms, what) {
   return Promise.race([p, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: not ready after ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
 }
 
-/** Forks the mock upstream; resolves with { proc, port, url }. */
-export async function startMock(root, options) {
-  const proc = track(fork(join(root, 'scripts/bench/mock.mjs'), ['--json', JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'mock');
+/** Forks a script that reports { ready, port } over IPC; resolves with { proc, port, url, pid }. */
+async function forkReady(script, options, name) {
+  const proc = track(fork(script, ['--json', JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name);
   const port = await withTimeout(
     new Promise((resolve, reject) => {
-      proc.once('message', (m) => (m?.ready ? resolve(m.port) : reject(new Error(`mock: unexpected message ${JSON.stringify(m)}`))));
-      proc.once('exit', (code) => reject(new Error(`mock exited with ${code}`)));
+      proc.once('message', (m) => (m?.ready ? resolve(m.port) : reject(new Error(`${name}: unexpected message ${JSON.stringify(m)}`))));
+      proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
     }),
     10_000,
-    'mock',
+    name,
   );
-  return { proc, port, url: `http://127.0.0.1:${port}` };
+  return { proc, port, pid: proc.pid, url: `http://127.0.0.1:${port}` };
+}
+
+/** Forks the mock upstream (scripts/bench/mock.mjs). */
+export function startMock(root, options) {
+  return forkReady(join(root, 'scripts/bench/mock.mjs'), options, 'mock');
+}
+
+/** Forks the yardstick proxy (scripts/bench/reference-proxy.mjs) in front of `upstream`. */
+export function startReference(root, upstream) {
+  return forkReady(join(root, 'scripts/bench/reference-proxy.mjs'), { upstream }, 'reference');
 }
 
 /** The proxy's environment: nothing inherited that could add providers, a token or DeGPT. */

@@ -101,7 +101,10 @@ function extraLines(R) {
   const d = R.directStability;
   if (d) lines.push(`- Direct OpenAI non-stream figure across the ${d.n} scenarios that use it: ${f0(d.min)}–${f0(d.max)} req/s (spread ${f1(d.spreadPct)} %)`);
   const h = R.mockHeadroom;
-  if (h) lines.push(`- The mock is not the limit: in the direct runs it used at most ${f2(h.mockMax)} core, the load generator at most ${f2(h.driverMax)}`);
+  if (h)
+    lines.push(
+      `- Who limits what: in the direct runs the mock used up to ${f2(h.mockMax)} core and the load generator up to ${f2(h.driverMax)}, so together they fill the machine and the direct figure is its limit with node:http at both ends; in the proxy runs the mock used at most ${f2(h.mockInProxyRunsMax)} core and never limits the proxy`,
+    );
   return lines;
 }
 
@@ -167,6 +170,21 @@ export function markdownReport(R) {
     out.push('`writev` is the native socket write (the syscall, with the kernel\'s loopback TCP work); "(program)" is V8/native work outside JavaScript; the profile covers the whole process life, start-up included.');
     out.push('');
   }
+  out.push('## Method');
+  out.push('');
+  out.push(
+    [
+      '- **Mock upstream** (`scripts/bench/mock.mjs`, its own process, plain `node:http`): OpenAI `/v1/chat/completions` and Anthropic `/v1/messages`, stream and not, answers built once per (protocol, model, stream, usage) and served from a buffer; a stream is written in one go (chunked SSE) unless a chunk delay is set. Model `broken` answers 500.',
+      '- **Proxy**: `packages/cli/dist/cli.js`, one process, a generated config (providers `flaky` → `broken`, `oa` → `m` (OpenAI), `an` → `c` (Anthropic), all on the mock), an environment holding nothing else (no keys, DeGPT off).',
+      '- **Reference** (`scripts/bench/reference-proxy.mjs`, its own process): the smallest useful proxy, node:http in, the JSON body parsed and re-serialised, an undici keep-alive pool out, the answer buffered and sent back; measured like the proxy, it shows what any Node proxy reaches on this machine.',
+      '- **Scenarios**: the client asks for `m` on its own protocol (passthrough), `m` on `/v1/messages` (Anthropic client → OpenAI provider), `c` on `/v1/chat/completions` (OpenAI client → Anthropic provider), `auto` (the router skips `broken` once it has failed and is cooling down), and `broken` on a second proxy whose router never cools down (every request fails over to `m`). Each answer is checked once before its scenario is measured.',
+      '- **Added latency at 1 connection**: sequential requests on one keep-alive undici connection, direct and proxy alternating twice, µs from `process.hrtime`.',
+      '- **RSS**: a fresh proxy, the five request kinds in turn over 32 connections, in 10 equal steps; RSS (`/proc/<pid>/status` VmRSS) sampled every 100 ms, the median of the step that ends at half the requests against the median of the last step.',
+      '- **Chunks/s**: a proxy whose only model answers 2,000 chunks, 8 concurrent Anthropic-client streams, counting `content_block_delta` events received per second.',
+      '- **Other load**: this machine may run other jobs; before each run the benchmark waits (bounded) for them to settle, measures a round again when they disturbed it, and reports what they used. With more than ~0.1 core of other load the figures are skewed: proxy, mock and load generator then share fewer than two cores. The proxy\'s CPU µs per request moves least.',
+    ].join('\n'),
+  );
+  out.push('');
   out.push('## How to run');
   out.push('');
   out.push('```sh');

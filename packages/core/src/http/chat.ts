@@ -2,7 +2,7 @@ import { ProxyError, badRequest, upstreamErrorMessage, type Protocol } from '../
 import type { Logger } from '../logger.js';
 import { ClientAbort, isTransportError, transportError } from '../providers/http.js';
 import type { ForwardedHeaders, UpstreamResponse } from '../providers/types.js';
-import type { Candidate, Plan, Router } from '../router/router.js';
+import type { Candidate, Router } from '../router/router.js';
 import { bridge, createContext, type TranslateContext } from '../translate/index.js';
 import { parseOpenAIRequest } from '../protocols/openai/types.js';
 import { parseAnthropicRequest } from '../protocols/anthropic/types.js';
@@ -51,8 +51,12 @@ export function checkChatBody(parsed: unknown): ChatBody {
   if (!Array.isArray(body.messages)) throw badRequest(body.messages === undefined ? 'messages: required' : 'messages: must be an array', 'messages');
   if (body.messages.length === 0) throw badRequest('messages: must hold at least one message', 'messages');
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
-  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw badRequest(`request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
   return { body, model: body.model, stream: body.stream === true };
+}
+
+/** Refuses bodies too deep to re-serialise or walk; needed only where the body is more than passed through. */
+export function assertWalkable(body: object): void {
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw badRequest(`request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
 }
 
 /**
@@ -148,50 +152,55 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
   }
 
   let validated = false;
+  let walkable = false;
   let lastError: ProxyError | null = null;
   let attempts = 0;
-  for await (const c of candidatesOf(plan)) {
-    // failover is bounded by attempts and by the request's deadline (the first attempt always runs)
-    if (attempts >= deps.maxAttempts || req.signal.aborted || (attempts > 0 && performance.now() >= deadline)) break;
-    attempts++;
-    const translate = c.provider.protocol !== client;
-    if (translate && !validated) {
-      // translation needs the whole shape right; a bad field is the client's 400, not an upstream's failure
-      if (client === 'openai') parseOpenAIRequest(body);
-      else parseAnthropicRequest(body);
-      validated = true;
+  /** Tries candidates in order; the answer, or null when they all failed or the bounds were reached. */
+  const tryEach = async (list: readonly Candidate[]): Promise<CoreResponse | null> => {
+    for (const c of list) {
+      // failover is bounded by attempts and by the request's deadline (the first attempt always runs)
+      if (attempts >= deps.maxAttempts || req.signal.aborted || (attempts > 0 && performance.now() >= deadline)) return null;
+      attempts++;
+      const translate = c.provider.protocol !== client;
+      if ((translate || c.model.id !== model) && !walkable) {
+        assertWalkable(body);
+        walkable = true;
+      }
+      if (translate && !validated) {
+        // translation needs the whole shape right; a bad field is the client's 400, not an upstream's failure
+        if (client === 'openai') parseOpenAIRequest(body);
+        else parseAnthropicRequest(body);
+        validated = true;
+      }
+      // passthrough needs no context: no token estimate, no maps
+      const ctx = translate ? { ...createContext(client, body, c.model.id), defaultMaxTokens: deps.defaultMaxTokens } : null;
+      const upstreamBody = ctx
+        ? { ...bridge(client, c.provider.protocol).request(body, ctx), model: c.model.id, stream }
+        : c.model.id === model
+          ? raw // untouched bytes: no re-serialisation on the passthrough path
+          : { ...body, model: c.model.id };
+      const a: Attempt = { c, client, ctx, started: performance.now(), meta: { 'x-ones-model': c.model.id, 'x-ones-provider': c.provider.name, 'x-ones-attempts': String(attempts) } };
+      let out: CoreResponse | Retry;
+      try {
+        const res = await c.provider.chat({ body: upstreamBody, stream, forwarded: forwardedHeaders(req, c, deps.tokenSet), signal: req.signal });
+        out = res.statusCode >= 400 ? await refused(a, res) : stream ? await answerStream(a, res, req.signal, deps) : await answerJson(a, res, req.signal, deps);
+      } catch (e) {
+        if (e instanceof ClientAbort || !isTransportError(e)) throw e; // our own bugs surface as 500s, not as the model's failures
+        const err = transportError(e, c.provider.name, req.signal);
+        if (err instanceof ClientAbort) throw err;
+        // a provider at its concurrency bound is busy, not failing: try the next one without a cooldown
+        out = new Retry(err as ProxyError, (err as ProxyError).code !== 'provider_busy');
+      }
+      if (!(out instanceof Retry)) return out;
+      lastError = out.error;
+      if (out.counts) fail(deps, c, out.error);
     }
-    // passthrough needs no context: no token estimate, no maps
-    const ctx = translate ? { ...createContext(client, body, c.model.id), defaultMaxTokens: deps.defaultMaxTokens } : null;
-    const upstreamBody = ctx
-      ? { ...bridge(client, c.provider.protocol).request(body, ctx), model: c.model.id, stream }
-      : c.model.id === model
-        ? raw // untouched bytes: no re-serialisation on the passthrough path
-        : { ...body, model: c.model.id };
-    const a: Attempt = { c, client, ctx, started: performance.now(), meta: { 'x-ones-model': c.model.id, 'x-ones-provider': c.provider.name, 'x-ones-attempts': String(attempts) } };
-    let out: CoreResponse | Retry;
-    try {
-      const res = await c.provider.chat({ body: upstreamBody, stream, forwarded: forwardedHeaders(req, c, deps.tokenSet), signal: req.signal });
-      out = res.statusCode >= 400 ? await refused(a, res) : stream ? await answerStream(a, res, req.signal, deps) : await answerJson(a, res, req.signal, deps);
-    } catch (e) {
-      if (e instanceof ClientAbort || !isTransportError(e)) throw e; // our own bugs surface as 500s, not as the model's failures
-      const err = transportError(e, c.provider.name, req.signal);
-      if (err instanceof ClientAbort) throw err;
-      // a provider at its concurrency bound is busy, not failing: try the next one without a cooldown
-      out = new Retry(err as ProxyError, (err as ProxyError).code !== 'provider_busy');
-    }
-    if (!(out instanceof Retry)) return out;
-    lastError = out.error;
-    if (out.counts) fail(deps, c, out.error);
-  }
-
+    return null;
+  };
+  // the fallback order is asked for only once the first candidates are used up
+  const answer = (await tryEach(plan.first)) ?? (attempts < deps.maxAttempts ? await tryEach(await plan.rest()) : null);
+  if (answer) return answer;
   throw lastError ?? new ProxyError(503, 'no model could answer');
-}
-
-/** The plan's candidates; the fallback list is asked for only once the first ones are used up. */
-async function* candidatesOf(plan: Plan): AsyncGenerator<Candidate> {
-  yield* plan.first;
-  yield* await plan.rest();
 }
 
 /** An upstream error status: fail over when another candidate could answer, else hand it to the client. */

@@ -1,7 +1,7 @@
 import { estimateInputTokens } from '../translate/index.js';
 import type { Router } from '../router/router.js';
 import type { Logger } from '../logger.js';
-import { checkChatBody, decodeJson } from './chat.js';
+import { assertWalkable, checkChatBody, decodeJson } from './chat.js';
 import { json } from './respond.js';
 import { header, type CoreRequest, type CoreResponse } from './types.js';
 import { clientCredential } from './auth.js';
@@ -12,6 +12,7 @@ import { clientCredential } from './auth.js';
  */
 export async function countTokens(req: CoreRequest, router: Router, maxBodyBytes: number, tokenSet: boolean, log: Logger): Promise<CoreResponse> {
   const { body, model } = checkChatBody(decodeJson(await req.readBody(maxBodyBytes)));
+  assertWalkable(body); // re-serialised upstream or walked by the estimate
   const target = router.catalog.find(model).find((e) => e.provider.protocol === 'anthropic' && e.provider.countTokens);
   if (target?.provider.countTokens) {
     try {
