@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, type CoreRequest, type CoreResponse, type Proxy } from '@ones-proxy/core';
+import { BodyTooLarge, ClientSignal, type AbortSignalLike, type CoreRequest, type CoreResponse, type Proxy } from '@ones-proxy/core';
 
 /** Reads a node request body, refusing past the limit without buffering the excess. */
 function bodyReader(req: IncomingMessage, preread?: Uint8Array): (limit: number) => Promise<Uint8Array> {
@@ -31,10 +31,10 @@ function bodyReader(req: IncomingMessage, preread?: Uint8Array): (limit: number)
 
 export function toCoreRequest(req: IncomingMessage, res: ServerResponse, url: string, preread?: Uint8Array): CoreRequest {
   const q = url.indexOf('?');
-  const ac = new AbortController();
+  const signal = new ClientSignal();
   // the client going away (before the answer is complete) aborts the upstream call
-  res.on('close', () => {
-    if (!res.writableFinished) ac.abort();
+  res.once('close', () => {
+    if (!res.writableFinished) signal.abort();
   });
   return {
     method: req.method ?? 'GET',
@@ -42,12 +42,12 @@ export function toCoreRequest(req: IncomingMessage, res: ServerResponse, url: st
     search: q < 0 ? '' : url.slice(q),
     headers: req.headers,
     readBody: bodyReader(req, preread),
-    signal: ac.signal,
+    signal,
   };
 }
 
 /** Writes a core response to a node response, honouring back-pressure on streams. */
-export async function writeResponse(res: ServerResponse, out: CoreResponse, signal: AbortSignal): Promise<void> {
+export async function writeResponse(res: ServerResponse, out: CoreResponse, signal: AbortSignalLike): Promise<void> {
   if (res.destroyed) return;
   if (!out.stream) {
     res.writeHead(out.status, out.headers);

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import { ProxyError, badRequest, upstreamErrorMessage, type Protocol } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ClientAbort, isTransportError, transportError } from '../providers/http.js';
@@ -217,19 +218,25 @@ async function refused(a: Attempt, res: UpstreamResponse): Promise<CoreResponse 
   return errorResponse(a.client, err);
 }
 
-async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignal, deps: ChatDeps): Promise<CoreResponse | Retry> {
+async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignalLike, deps: ChatDeps): Promise<CoreResponse | Retry> {
   const ttfb = performance.now() - a.started;
   const buf = Buffer.from(await res.body.arrayBuffer());
-  // parsed in both paths: a 200 carrying invalid JSON or an error object is the upstream's failure
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(buf.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') throw new Error(upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message);
-  } catch (e) {
-    return new Retry(new ProxyError(502, `${a.c.provider.name}: answered 200 without a valid response (${(e as Error).message})`));
-  }
+  const invalid = (why: string) => new Retry(new ProxyError(502, `${a.c.provider.name}: answered 200 without a valid response (${why})`));
   let body: string | Buffer = buf;
-  if (a.ctx) {
+  if (!a.ctx) {
+    // passthrough: the bytes go out as they came; a framing check catches an error object or a cut body without parsing
+    const shape = answerShape(buf);
+    if (shape) return invalid(shape === 'error' ? upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message : 'not a JSON object');
+  } else {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(buf.toString('utf8'));
+    } catch (e) {
+      return invalid((e as Error).message);
+    }
+    if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') {
+      return invalid(upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message);
+    }
     try {
       body = JSON.stringify(bridge(a.client, a.c.provider.protocol).response(parsed, a.ctx));
     } catch (e) {
@@ -242,7 +249,7 @@ async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignal
   return { status: 200, headers: { 'content-type': JSON_TYPE, ...a.meta }, body };
 }
 
-async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSignal, deps: ChatDeps): Promise<CoreResponse | Retry> {
+async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSignalLike, deps: ChatDeps): Promise<CoreResponse | Retry> {
   const { c, client } = a;
   const contentType = String(res.headers['content-type'] ?? '');
   if (!contentType.includes('text/event-stream')) {
@@ -278,6 +285,21 @@ async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSign
     },
   });
   return { status: 200, headers: { ...SSE_HEADERS, ...a.meta }, stream, heartbeat: { frame: HEARTBEAT[client], everyMs: deps.heartbeatMs } };
+}
+
+/**
+ * Why a passthrough body is not an answer, or null when it looks like one: a
+ * JSON object from its first to its last byte, not starting as an error
+ * object of either protocol (`{"error":…}`, `{"type":"error",…}`).
+ */
+export function answerShape(buf: Buffer): 'error' | 'shape' | null {
+  let i = 0;
+  let j = buf.length - 1;
+  while (i <= j && (buf[i] === 32 || buf[i] === 10 || buf[i] === 13 || buf[i] === 9)) i++;
+  while (j >= i && (buf[j] === 32 || buf[j] === 10 || buf[j] === 13 || buf[j] === 9)) j--;
+  if (buf[i] !== 123 || buf[j] !== 125) return 'shape';
+  const head = buf.toString('latin1', i, Math.min(j, i + 40)).replace(/\s+/g, '');
+  return head.startsWith('{"error"') || head.startsWith('{"type":"error"') ? 'error' : null;
 }
 
 function startsWithError(chunk: Uint8Array): boolean {

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ProxyError, type Protocol } from '../errors.js';
 import { ClientAbort, transportError } from '../providers/http.js';
@@ -16,7 +17,7 @@ export interface PumpOptions {
   origin: string;
   /** null: the client speaks the upstream's protocol and bytes pass through untouched */
   translator: StreamTranslator | null;
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   onEnd(outcome: StreamOutcome): void;
   /** releases the upstream body (destroys the socket's stream) */
   release(): void;

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from './signal.js';
 /** Request headers as node:http gives them: lower-case names. */
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -15,7 +16,7 @@ export interface CoreRequest {
   /** reads the whole body; rejects with BodyTooLarge past `limit` bytes */
   readBody(limit: number): Promise<Uint8Array>;
   /** aborted when the client goes away */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
 }
 
 export interface CoreResponse {

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from '../http/signal.js';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ProviderConfig } from '../config/schema.js';
 import { ProxyError, upstreamErrorMessage } from '../errors.js';
@@ -114,7 +115,7 @@ export class DegptProvider implements Provider {
     return [...models, marked ? { id: base, images: false } : { id: base }];
   }
 
-  private post(body: string, token: string, signal: AbortSignal): Promise<UpstreamResponse> {
+  private post(body: string, token: string, signal: AbortSignalLike): Promise<UpstreamResponse> {
     const headers: Record<string, string> = {
       ...this.browserHeaders,
       accept: '*/*',
@@ -158,7 +159,7 @@ export class DegptProvider implements Provider {
   }
 
   /** A client that asked no stream gets one `chat.completion`, built from DeGPT's stream. */
-  private async aggregate(res: UpstreamResponse, promptTokens: number, model: string, signal: AbortSignal): Promise<UpstreamResponse> {
+  private async aggregate(res: UpstreamResponse, promptTokens: number, model: string, signal: AbortSignalLike): Promise<UpstreamResponse> {
     const agg = new OpenAIStreamAggregate();
     let done = false;
     const parser = createParser({
@@ -203,7 +204,7 @@ function parseBody(body: UpstreamCall['body']): Json {
   return body;
 }
 
-async function readAll(body: UpstreamBody, origin: string, signal?: AbortSignal): Promise<string> {
+async function readAll(body: UpstreamBody, origin: string, signal?: AbortSignalLike): Promise<string> {
   try {
     return await body.text();
   } catch (e) {

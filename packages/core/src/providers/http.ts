@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from '../http/signal.js';
 import { Pool, errors, type Dispatcher } from 'undici';
 import { ProxyError } from '../errors.js';
 import { ClientAbort } from './abort.js';
@@ -74,7 +75,7 @@ export class Upstream {
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array | null,
-    signal?: AbortSignal,
+    signal?: AbortSignalLike,
     limited = false,
   ): Promise<Dispatcher.ResponseData> {
     const limiter = limited ? this.limiter : null;
@@ -94,7 +95,7 @@ export class Upstream {
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array | null,
-    signal?: AbortSignal,
+    signal?: AbortSignalLike,
   ): Promise<Dispatcher.ResponseData> {
     try {
       return await this.pools.get(this.origin, this.timeouts.connectMs).request({
@@ -103,7 +104,8 @@ export class Upstream {
         method,
         headers,
         body,
-        signal,
+        // undici takes any EventTarget-like signal
+        signal: signal as AbortSignal | undefined,
         headersTimeout: this.timeouts.firstByteMs,
         bodyTimeout: this.timeouts.idleMs,
         // redirects are never followed (no redirect interceptor): an upstream cannot steer traffic elsewhere
@@ -124,7 +126,7 @@ export function isTransportError(e: unknown): boolean {
 }
 
 /** Maps undici's transport errors to proxy errors with a status (or ClientAbort). */
-export function transportError(e: unknown, origin: string, signal?: AbortSignal): Error {
+export function transportError(e: unknown, origin: string, signal?: AbortSignalLike): Error {
   if (signal?.aborted) return new ClientAbort();
   if (e instanceof ProxyError || e instanceof ClientAbort) return e;
   if (e instanceof errors.ConnectTimeoutError) return new ProxyError(504, `upstream ${origin}: connect timed out`);

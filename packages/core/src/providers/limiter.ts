@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from '../http/signal.js';
 import { ProxyError } from '../errors.js';
 import { ClientAbort } from './abort.js';
 
@@ -17,7 +18,7 @@ export class Limiter {
   ) {}
 
   /** Resolves when a slot is held; the caller must `release()` it exactly once. */
-  acquire(signal?: AbortSignal): Promise<void> | undefined {
+  acquire(signal?: AbortSignalLike): Promise<void> | undefined {
     if (this.active < this.max) {
       this.active++;
       return undefined; // no promise on the fast path

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from '../http/signal.js';
 import type { Dispatcher } from 'undici';
 import type { Protocol } from '../errors.js';
 
@@ -20,7 +21,7 @@ export interface UpstreamCall {
   body: string | Uint8Array | Record<string, unknown>;
   stream: boolean;
   forwarded: ForwardedHeaders;
-  signal: AbortSignal;
+  signal: AbortSignalLike;
 }
 
 /** The part of undici's response body the pipeline uses; a provider may also synthesize one. */
