@@ -54,11 +54,11 @@ export async function writeResponse(res: ServerResponse, out: CoreResponse, sign
     res.end(out.body);
     return;
   }
+  // no flushHeaders(): it costs a write of its own; the headers leave with the first chunk or keep-alive
   res.writeHead(out.status, out.headers);
-  res.flushHeaders();
   const it = out.stream[Symbol.asyncIterator]();
   // one timer per stream, not per chunk: it writes a keep-alive only after a quiet period, between frames
-  let lastWrite = Date.now();
+  let lastWrite = 0; // nothing written yet: the first tick sends the headers with a keep-alive
   let atFrameEnd = true;
   const hb = out.heartbeat;
   const timer = hb
