@@ -38,6 +38,7 @@ import { chatCompletionId, nowSeconds } from './ids.js';
 import { asRecord, asString, isRecord, parseJsonObject } from './json.js';
 import { type AnthropicUsageLike, anthropicUsageToOpenai, type OpenAIFinishReason, budgetToEffort, inStreamError, mergeAnthropicUsage, stopReasonToFinish } from './mappings.js';
 import { isHttpUrl, toDataUrl } from './media.js';
+import { type ChunkDeltaField, CONTENT, OpenAIChunkFrames, REASONING_CONTENT, REASONING_SIGNATURE } from './sse-templates.js';
 import { originalToolName, shortToolName, toolIdFor } from './tools.js';
 import type { StreamTranslator, TranslateContext } from './types.js';
 
@@ -233,8 +234,7 @@ type BlockState = { kind: 'text' | 'thinking' | 'other' } | { kind: 'tool'; call
  * final `choices: []` chunk before `[DONE]`.
  */
 export class AnthropicToOpenAIStream implements StreamTranslator {
-  private readonly id = chatCompletionId();
-  private readonly created = nowSeconds();
+  private readonly frames: OpenAIChunkFrames;
   private started = false;
   private finished = false;
   private ended = false;
@@ -243,7 +243,9 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
   private toolCalls = 0;
   private readonly usage: AnthropicUsageLike = {};
 
-  constructor(private readonly ctx: TranslateContext) {}
+  constructor(private readonly ctx: TranslateContext) {
+    this.frames = new OpenAIChunkFrames(chatCompletionId(), nowSeconds(), ctx.model, ctx.includeUsage);
+  }
 
   push(event: SseEvent): string {
     if (this.ended) return '';
@@ -283,7 +285,7 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
       out += this.messageDelta('stop', null);
     }
     this.ended = true;
-    if (this.ctx.includeUsage) out += sseData({ ...this.envelope(), choices: [], usage: anthropicUsageToOpenai(this.usage) });
+    if (this.ctx.includeUsage) out += this.frames.usage(anthropicUsageToOpenai(this.usage));
     return out + SSE_DONE;
   }
 
@@ -327,11 +329,11 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
   private blockDelta(index: unknown, delta: Record<string, unknown>): string {
     switch (delta.type) {
       case 'text_delta':
-        return this.textDelta('content', delta.text);
+        return this.textDelta(CONTENT, delta.text);
       case 'thinking_delta':
-        return this.textDelta('reasoning_content', delta.thinking);
+        return this.textDelta(REASONING_CONTENT, delta.thinking);
       case 'signature_delta':
-        return this.textDelta('reasoning_signature', delta.signature);
+        return this.textDelta(REASONING_SIGNATURE, delta.signature);
       case 'input_json_delta':
         return asString(delta.partial_json) ? this.arguments(index, asString(delta.partial_json)) : '';
       default:
@@ -340,16 +342,16 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
   }
 
   /** One string field of an OpenAI delta; nothing when the upstream's value is empty or not a string. */
-  private textDelta(field: 'content' | 'reasoning_content' | 'reasoning_signature', value: unknown): string {
+  private textDelta(field: ChunkDeltaField, value: unknown): string {
     const text = asString(value);
-    return text ? this.start() + this.chunk({ [field]: text }) : '';
+    return text ? this.start() + this.frames.field(field, text) : '';
   }
 
   private arguments(index: unknown, fragment: string): string {
     const block = this.blocks.get(index);
     if (block?.kind !== 'tool') return '';
     block.sentArgs = true;
-    return this.chunk({ tool_calls: [{ index: block.call, function: { arguments: fragment } }] });
+    return this.frames.toolArguments(block.call, fragment);
   }
 
   /** A tool block that closes without input deltas still needs arguments a client can parse. */
@@ -366,12 +368,8 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
     return this.start() + this.chunk({}, finishReason);
   }
 
-  private envelope() {
-    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.ctx.model };
-  }
-
+  /** The rare chunks (role, tool call start, finish); the per-token ones go through `frames` directly. */
   private chunk(delta: OpenAIChunkDelta, finishReason: string | null = null): string {
-    const choice = { index: 0, delta, finish_reason: finishReason, logprobs: null };
-    return sseData({ ...this.envelope(), choices: [choice], ...(this.ctx.includeUsage ? { usage: null } : {}) });
+    return this.frames.chunk(delta, finishReason);
   }
 }

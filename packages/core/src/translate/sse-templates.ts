@@ -1,0 +1,79 @@
+/**
+ * Precomputed SSE frames for the stream translators' hot events (text,
+ * thinking/reasoning and tool-argument deltas), one per upstream token.
+ *
+ * Why: profiled per event, `sseEvent`/`sseData` (JSON.stringify of the whole
+ * frame object) cost about as much as the unavoidable JSON.parse of the
+ * upstream chunk, plus the allocations of the delta, choice and envelope
+ * objects around it. Here the fixed part of a frame is serialized once and
+ * only the varying string goes through JSON.stringify; micro-benchmark of a
+ * 2000-delta stream: about 1.6× the events/s with OpenAI clients, 1.2× with
+ * Anthropic clients (per-event JSON.parse is the rest). The bytes are exactly
+ * what `JSON.stringify` of the frame object gives (same key order, same
+ * escaping): the golden stream tests hold them to it.
+ */
+
+// ----------------------------------------------------------- Anthropic client
+
+/** A content_block_delta's kind: the JSON between `"index":n` and the string value. */
+export const TEXT_DELTA = ',"delta":{"type":"text_delta","text":';
+export const THINKING_DELTA = ',"delta":{"type":"thinking_delta","thinking":';
+export const SIGNATURE_DELTA = ',"delta":{"type":"signature_delta","signature":';
+export const INPUT_JSON_DELTA = ',"delta":{"type":"input_json_delta","partial_json":';
+export type BlockDeltaKind = typeof TEXT_DELTA | typeof THINKING_DELTA | typeof SIGNATURE_DELTA | typeof INPUT_JSON_DELTA;
+
+const BLOCK_DELTA_HEAD = 'event: content_block_delta\ndata: {"type":"content_block_delta","index":';
+
+/** = sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: …, <field>: value } }); index is a block counter (an integer). */
+export const blockDeltaFrame = (index: number, kind: BlockDeltaKind, value: string): string =>
+  BLOCK_DELTA_HEAD + index + kind + JSON.stringify(value) + '}}\n\n';
+
+// -------------------------------------------------------------- OpenAI client
+
+/** A one-string-field chunk delta: its opening up to the value. */
+export const CONTENT = '{"content":';
+export const REASONING_CONTENT = '{"reasoning_content":';
+export const REASONING_SIGNATURE = '{"reasoning_signature":';
+export type ChunkDeltaField = typeof CONTENT | typeof REASONING_CONTENT | typeof REASONING_SIGNATURE;
+
+/**
+ * The chunk frames of one OpenAI stream, whose envelope (id, object,
+ * created, model) never changes: serialized once, at construction.
+ */
+export class OpenAIChunkFrames {
+  /** `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,` */
+  private readonly envelope: string;
+  /** …`"choices":[{"index":0,"delta":` */
+  private readonly head: string;
+  /** `,"usage":null` with include_usage: every chunk but the last has it */
+  private readonly usageNull: string;
+  /** after a delta, while the choice is unfinished */
+  private readonly open: string;
+
+  constructor(id: string, created: number, model: string, includeUsage: boolean) {
+    this.envelope = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${JSON.stringify(created)},"model":${JSON.stringify(model)},`;
+    this.head = this.envelope + '"choices":[{"index":0,"delta":';
+    this.usageNull = includeUsage ? ',"usage":null' : '';
+    this.open = '},"finish_reason":null,"logprobs":null}]' + this.usageNull + '}\n\n';
+  }
+
+  /** The hot path: a delta of one string field, e.g. `{"content":"…"}`. */
+  field(field: ChunkDeltaField, value: string): string {
+    return this.head + field + JSON.stringify(value) + this.open;
+  }
+
+  /** A tool call's argument fragment: `{"tool_calls":[{"index":n,"function":{"arguments":"…"}}]}`. */
+  toolArguments(call: number, fragment: string): string {
+    return this.head + '{"tool_calls":[{"index":' + call + ',"function":{"arguments":' + JSON.stringify(fragment) + '}}]}' + this.open;
+  }
+
+  /** Any delta, and the finish_reason (once per stream: role, tool call start, finish). */
+  chunk(delta: object, finishReason: string | null): string {
+    return this.head + JSON.stringify(delta) + ',"finish_reason":' + JSON.stringify(finishReason) + ',"logprobs":null}]' + this.usageNull + '}\n\n';
+  }
+
+  /** The include_usage chunk: no choices, the usage. */
+  usage(usage: object): string {
+    return this.envelope + '"choices":[],"usage":' + JSON.stringify(usage) + '}\n\n';
+  }
+}
