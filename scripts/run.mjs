@@ -2,8 +2,9 @@
 // Entry for the root scripts: installs dependencies and builds when needed, so
 // `npm start` and `npm test` work on a fresh clone with only Node and npm.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { staleBuilds } from './build-state.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const PNPM = ['-y', 'pnpm@10.34.9'];
@@ -14,15 +15,6 @@ function sh(cmd, args, opts = {}) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
 function ensureInstalled() {
   if (!existsSync(join(root, 'node_modules/.modules.yaml'))) {
     console.error('> installing dependencies (pnpm, from the lockfile)');
@@ -31,11 +23,7 @@ function ensureInstalled() {
 }
 
 function ensureBuilt() {
-  const stale = PACKAGES.some((p) => {
-    const out = join(root, 'packages', p, 'dist/index.js');
-    return !existsSync(out) || newest(join(root, 'packages', p, 'src')) > statSync(out).mtimeMs;
-  });
-  if (stale) {
+  if (staleBuilds(root, PACKAGES).length) {
     console.error('> building packages');
     sh('npx', [...PNPM, '-r', '--filter', './packages/**', 'build'], { stdio: ['inherit', 'ignore', 'inherit'] });
   }

@@ -20,10 +20,10 @@
 // succeeded, a malformed answer) or when the proxy's RSS at the end is over
 // 1.25× the RSS at the middle of the run.
 import { fork, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { staleBuilds } from './build-state.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // undici is a dependency of the core package (the root has none): load the same copy
@@ -63,20 +63,8 @@ function readUsage() {
 
 // ---------------------------------------------------------------- build
 
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
 function ensureBuilt() {
-  const stale = ['core', 'server'].filter((p) => {
-    const dist = join(root, 'packages', p, 'dist/index.js');
-    return !existsSync(dist) || newest(join(root, 'packages', p, 'src')) > statSync(dist).mtimeMs;
-  });
+  const stale = staleBuilds(root, ['core', 'server']);
   if (stale.length === 0) return;
   console.error(`> dist is stale (${stale.join(', ')}): building`);
   const r = spawnSync('npx', ['-y', 'pnpm@10.34.9', '-r', '--filter', './packages/**', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,14 +1,15 @@
-import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
+import { deadPort as findDeadPort, hangingServer } from '../helpers/dead-ends.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
 
 let oa: MockUpstream;
 let an: MockUpstream;
 let px: RunningProxy;
 let deadPort: number;
-let hang: ReturnType<typeof createServer>;
+let hang: Server;
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(px.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -34,12 +35,8 @@ beforeAll(async () => {
   });
   an = await startMockUpstream({ protocol: 'anthropic', models: ['claude-ok'] });
   // a port with nothing listening, and a server that never answers
-  const tmp = createServer();
-  await new Promise<void>((r) => tmp.listen(0, '127.0.0.1', r));
-  deadPort = (tmp.address() as AddressInfo).port;
-  await new Promise((r) => tmp.close(r));
-  hang = createServer(() => {});
-  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+  deadPort = await findDeadPort();
+  hang = await hangingServer();
   px = await startProxy({
     limits: { maxBodyBytes: 64 * 1024 },
     router: { maxAttempts: 1 },

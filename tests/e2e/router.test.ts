@@ -1,10 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { ProxyOptions } from '@ones-proxy/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockReply, type MockUpstream } from '../helpers/mock-upstream.js';
+import { deadPort as findDeadPort, hangingServer } from '../helpers/dead-ends.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
 
 // Every scenario runs real upstreams (node:http mocks) that fail on purpose, behind a real proxy.
@@ -83,12 +84,8 @@ let deadPort: number;
 let hang: Server;
 beforeAll(async () => {
   // a port with nothing listening, and a server that never answers
-  const tmp = createServer();
-  await new Promise<void>((r) => tmp.listen(0, '127.0.0.1', r));
-  deadPort = (tmp.address() as AddressInfo).port;
-  await new Promise((r) => tmp.close(r));
-  hang = createServer(() => {});
-  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+  deadPort = await findDeadPort();
+  hang = await hangingServer();
   open.push({ close: async () => (hang.closeAllConnections(), void hang.close()) });
 });
 
