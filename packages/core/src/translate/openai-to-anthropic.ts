@@ -37,6 +37,7 @@ import { asArray, asRecord, asString, isRecord, parseJsonObject } from './json.j
 import { deltaUsage, effortToBudget, finishToStopReason, inStreamError, openaiUsageToAnthropic } from './mappings.js';
 import { imageMediaType, isHttpUrl, parseDataUrl } from './media.js';
 import { type ToolCallDraft, ToolCallDrafts } from './openai-tool-calls.js';
+import { type BlockDeltaKind, blockDeltaFrame, INPUT_JSON_DELTA, SIGNATURE_DELTA, TEXT_DELTA, THINKING_DELTA } from './sse-templates.js';
 import { originalToolName, parseToolArguments, shortToolName, toolIdFor } from './tools.js';
 import type { StreamTranslator, TranslateContext } from './types.js';
 
@@ -367,20 +368,23 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
   private delta(delta: Record<string, unknown>): string {
     let out = '';
     const reasoning = asString(delta.reasoning_content) || asString(delta.reasoning);
-    if (reasoning) out += this.blockDelta('thinking', { type: 'thinking_delta', thinking: reasoning });
-    this.signature += asString(delta.reasoning_signature);
+    if (reasoning) out += this.blockDelta('thinking', THINKING_DELTA, reasoning);
+    const signature = delta.reasoning_signature;
+    if (typeof signature === 'string') this.signature += signature;
     const content = asString(delta.content);
-    if (content) out += this.blockDelta('text', { type: 'text_delta', text: content });
+    if (content) out += this.blockDelta('text', TEXT_DELTA, content);
     const refusal = asString(delta.refusal);
     if (refusal) {
       this.refused = true;
-      out += this.blockDelta('text', { type: 'text_delta', text: refusal });
+      out += this.blockDelta('text', TEXT_DELTA, refusal);
     }
-    for (const fragment of asArray(delta.tool_calls)) if (isRecord(fragment)) out += this.toolFragment(fragment);
+    // no asArray here: its [] for the common chunk without tool_calls was an allocation per token
+    const fragments = delta.tool_calls;
+    if (Array.isArray(fragments)) for (const fragment of fragments) if (isRecord(fragment)) out += this.toolFragment(fragment);
     return out;
   }
 
-  private blockDelta(kind: 'text' | 'thinking', delta: object): string {
+  private blockDelta(kind: 'text' | 'thinking', deltaKind: BlockDeltaKind, value: string): string {
     let out = '';
     if (this.open?.kind !== kind) {
       out += this.closeOpen();
@@ -389,12 +393,12 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
       const block = kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
       out += sseEvent('content_block_start', { type: 'content_block_start', index, content_block: block });
     }
-    return out + this.frameDelta(delta);
+    return out + this.frameDelta(deltaKind, value);
   }
 
   private toolFragment(fragment: Record<string, unknown>): string {
     const { call, args } = this.calls.add(fragment);
-    if (call.state === 'open') return args ? this.frameDelta({ type: 'input_json_delta', partial_json: args }) : '';
+    if (call.state === 'open') return args ? this.frameDelta(INPUT_JSON_DELTA, args) : '';
     // a block never reopens: a call closes once its arguments are whole JSON (or text cut in), so late fragments are dropped
     if (call.state === 'closed' || !this.canOpen(call)) return '';
     return this.openTool(call);
@@ -413,7 +417,7 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     this.open = { kind: 'tool', index, call };
     const block = { type: 'tool_use', id: toolIdFor('anthropic', call.id, this.ctx), name: originalToolName(call.name, this.ctx), input: {} };
     out += sseEvent('content_block_start', { type: 'content_block_start', index, content_block: block });
-    if (call.args) out += this.frameDelta({ type: 'input_json_delta', partial_json: call.args });
+    if (call.args) out += this.frameDelta(INPUT_JSON_DELTA, call.args);
     return out;
   }
 
@@ -423,7 +427,7 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     let out = '';
     if (open.kind === 'thinking') {
       // Anthropic ends every thinking block with its signature; an OpenAI upstream has none to give unless it is this proxy
-      out += this.frameDelta({ type: 'signature_delta', signature: this.signature });
+      out += this.frameDelta(SIGNATURE_DELTA, this.signature);
       this.signature = '';
     }
     if (open.kind === 'tool') open.call.state = 'closed';
@@ -445,8 +449,9 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     return sseEvent('message_delta', delta) + sseEvent('message_stop', { type: 'message_stop' });
   }
 
-  private frameDelta(delta: object): string {
-    return sseEvent('content_block_delta', { type: 'content_block_delta', index: this.open?.index ?? 0, delta });
+  /** The per-token frame: a precomputed template, not sseEvent (see sse-templates.ts). */
+  private frameDelta(kind: BlockDeltaKind, value: string): string {
+    return blockDeltaFrame(this.open?.index ?? 0, kind, value);
   }
 }
 
