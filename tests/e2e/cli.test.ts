@@ -84,3 +84,25 @@ describe('ones-proxy CLI', () => {
     }
   });
 });
+
+describe('ones-proxy CLI logs', () => {
+  it('--debug logs one line per request saying which model answered, and no secret', async () => {
+    const up = await startMockUpstream({ protocol: 'openai', models: ['m1'] });
+    const proc = spawn(process.execPath, [CLI, '--port', '0', '--host', '127.0.0.1', '--debug'], { env: { ...cleanEnv(), OPENAI_BASE_URL: up.baseURL, OPENAI_API_KEY: 'sk-debug-secret-123456' } });
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    try {
+      for (let i = 0; i < 100 && !/listening on (\S+);/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+      const url = out.match(/listening on (\S+);/)![1]!;
+      const r = await fetch(url + '/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(r.status).toBe(200);
+      for (let i = 0; i < 40 && !out.includes('"msg":"request"'); i++) await new Promise((r) => setTimeout(r, 50));
+      const line = JSON.parse(out.split('\n').find((l) => l.includes('"msg":"request"'))!);
+      expect(line).toMatchObject({ method: 'POST', path: '/v1/chat/completions', status: 200, model: 'm1', provider: 'openai', attempts: '1' });
+      expect(out).not.toContain('sk-debug-secret-123456');
+    } finally {
+      proc.kill('SIGTERM');
+      await up.close();
+    }
+  });
+});
