@@ -54,6 +54,8 @@ export class Upstream {
   readonly origin: string;
   readonly basePath: string;
   private readonly limiter: Limiter | null;
+  /** looked up once: the pool map's string key costs more than the rest of the lookup */
+  private dispatcher: Dispatcher | undefined;
   constructor(
     baseURL: string,
     private readonly pools: Pools,
@@ -98,7 +100,7 @@ export class Upstream {
     signal?: AbortSignalLike,
   ): Promise<Dispatcher.ResponseData> {
     try {
-      return await this.pools.get(this.origin, this.timeouts.connectMs).request({
+      return await (this.dispatcher ??= this.pools.get(this.origin, this.timeouts.connectMs)).request({
         origin: this.origin,
         path: this.basePath + path,
         method,
