@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../../src/errors.js';
 import { parseAnthropicRequest } from '../../src/protocols/anthropic/types.js';
 import { bridge, createContext } from '../../src/translate/index.js';
 import type { TranslateContext } from '../../src/translate/types.js';
+import { badRequest, user } from './helpers.js';
 
 const PNG = 'iVBORw0KGgo=';
 
@@ -12,19 +12,8 @@ function translate(body: Record<string, unknown>, ctx?: TranslateContext) {
   return bridge('anthropic', 'openai').request(full, ctx ?? createContext('anthropic', full, 'gpt-x')) as any;
 }
 
-const user = (content: unknown) => ({ role: 'user', content });
 const assistant = (content: unknown) => ({ role: 'assistant', content });
 
-function badRequest(fn: () => unknown): ProxyError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProxyError);
-    expect((e as ProxyError).status).toBe(400);
-    return e as ProxyError;
-  }
-  throw new Error('expected a 400');
-}
 
 describe('Anthropic request → OpenAI: system', () => {
   it('puts a string system first', () => {

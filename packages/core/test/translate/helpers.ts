@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createParser } from 'eventsource-parser';
 import { expect } from 'vitest';
+import { ProxyError } from '../../src/errors.js';
 import type { SseEvent } from '../../src/protocols/sse.js';
 import type { StreamTranslator, TranslateContext } from '../../src/translate/types.js';
 
@@ -177,4 +178,18 @@ export function expectValidOpenAIStream(out: string, includeUsage: boolean): Fra
   expect([...seen]).toEqual([...seen].map((_, i) => i));
   for (const a of args.values()) expect(() => JSON.parse(a)).not.toThrow();
   return all;
+}
+
+export const user = (content: unknown) => ({ role: 'user', content });
+
+/** Runs fn and returns the ProxyError(400) it must throw. */
+export function badRequest(fn: () => unknown): ProxyError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ProxyError);
+    expect((e as ProxyError).status).toBe(400);
+    return e as ProxyError;
+  }
+  throw new Error('expected a 400');
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../../src/errors.js';
 import { parseOpenAIRequest } from '../../src/protocols/openai/types.js';
 import { bridge, createContext } from '../../src/translate/index.js';
 import type { TranslateContext } from '../../src/translate/types.js';
+import { badRequest, user } from './helpers.js';
 
 const PNG = 'iVBORw0KGgo=';
 
@@ -14,18 +14,7 @@ function translate(body: Record<string, unknown>, ctx?: TranslateContext) {
   return bridge('openai', 'anthropic').request(full, c) as any;
 }
 
-const user = (content: unknown) => ({ role: 'user', content });
 
-function badRequest(fn: () => unknown): ProxyError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProxyError);
-    expect((e as ProxyError).status).toBe(400);
-    return e as ProxyError;
-  }
-  throw new Error('expected a 400');
-}
 
 describe('OpenAI request → Anthropic: system', () => {
   it('joins every system and developer message, wherever it sits, with \\n', () => {
