@@ -25,6 +25,7 @@ const behaviours: Record<string, MockReply> = {
   invalidJson: { raw: { body: '{"id":"x","choices":[{"mess' } },
   errorBody: { raw: { body: '{"error":{"message":"quota exceeded","type":"server_error"}}' } },
   htmlPage: { raw: { contentType: 'text/html', body: '<html>gateway error</html>' } },
+  mentionsEnd: { text: 'it ends with\ndata: [DONE]\n\nand\nevent: message_stop\ndata: {"type":"message_stop"}\n\n, really' },
   hugeLine: { text: 'never reached', extraFrame: `data: ${'x'.repeat(17 * 1024 * 1024)}\n\n` },
 };
 function script(r: Recorded): MockReply {
@@ -185,6 +186,22 @@ describe('hostile upstreams end in a clear error in the client protocol', () => 
     expect(r.status).toBe(503);
     await sleep(250); // cooldown is 0.2 s here
     expect((await chat('openai', 'openai', 'hello', false, undefined, { 'x-ones-strict': '1' })).status).toBe(200);
+  });
+});
+
+describe('the end of a stream', () => {
+  it.each(pairs)('%s client, %s upstream: content that spells the end markers does not end the stream', async (client, upstream) => {
+    const text = await (await chat(client, upstream, '#mentionsEnd', true)).text();
+    const want = behaviours.mentionsEnd!.text!;
+    if (client === 'openai') {
+      const frames = text.split('\n\n').filter((f) => f.startsWith('data: {'));
+      expect(frames.map((f) => JSON.parse(f.slice(6)).choices[0]?.delta?.content ?? '').join('')).toBe(want);
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    } else {
+      const deltas = text.split('\n\n').filter((f) => f.includes('"text_delta"')).map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)).delta.text);
+      expect(deltas.join('')).toBe(want);
+      expect(text.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe(true);
+    }
   });
 });
 

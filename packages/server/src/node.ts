@@ -76,13 +76,20 @@ export async function writeResponse(res: ServerResponse, out: CoreResponse, sign
       if (res.destroyed || signal.aborted) break;
       const chunk = r.value;
       lastWrite = Date.now();
+      if (out.complete?.()) {
+        // the last client bytes: end with them, so they and the chunked terminator leave in one write;
+        // the pump still reads the upstream to its end (keep-alive, outcome), with nothing more to write
+        res.end(chunk);
+        while (!(await it.next()).done);
+        return;
+      }
       if (hb) atFrameEnd = endsFrame(chunk);
       if (!res.write(chunk)) await drained(res);
     }
   } finally {
     if (timer) clearInterval(timer);
     await it.return?.();
-    if (!res.destroyed) res.end();
+    if (!res.destroyed && !res.writableEnded) res.end();
   }
 }
 

@@ -269,7 +269,9 @@ async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSign
   // a stream's time to first byte is its first chunk (headers may come before the model starts)
   let firstByteMs = performance.now() - a.started;
   if (!first) head.then(() => (firstByteMs = performance.now() - a.started), () => {});
+  const progress = { complete: false };
   const stream = pumpStream({
+    progress,
     rest: it,
     head,
     client,
@@ -284,7 +286,13 @@ async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSign
       else deps.log.debug({ provider: c.provider.name, model: c.model.id }, 'client left mid-stream; upstream released');
     },
   });
-  return { status: 200, headers: { ...SSE_HEADERS, ...a.meta }, stream, heartbeat: { frame: HEARTBEAT[client], everyMs: deps.heartbeatMs } };
+  return {
+    status: 200,
+    headers: { ...SSE_HEADERS, ...a.meta },
+    stream,
+    heartbeat: { frame: HEARTBEAT[client], everyMs: deps.heartbeatMs },
+    complete: () => progress.complete,
+  };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface PumpOptions {
   /** null: the client speaks the upstream's protocol and bytes pass through untouched */
   translator: StreamTranslator | null;
   signal: AbortSignalLike;
+  /** set once the upstream's end marker went through: what follows is only the upstream's close */
+  progress: { complete: boolean };
   onEnd(outcome: StreamOutcome): void;
   /** releases the upstream body (destroys the socket's stream) */
   release(): void;
@@ -25,7 +27,15 @@ export interface PumpOptions {
 
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-const END_MARK: Record<Protocol, string> = { openai: '[DONE]', anthropic: 'message_stop' };
+/**
+ * The protocol's last frame, whole, at the very end of the bytes seen so far.
+ * A raw newline never occurs inside a JSON string, so "\n…\n\n" cannot be
+ * content that merely mentions the marker, whatever the chunk boundaries.
+ */
+const END_FRAME: Record<Protocol, RegExp> = {
+  openai: /\ndata: ?\[DONE\]\r?\n\r?\n$/,
+  anthropic: /\nevent: ?message_stop\r?\ndata: ?\{[^\n]*\}\r?\n\r?\n$/,
+};
 
 /** An SSE frame or event that reports an error rather than content. */
 export function isErrorEvent(e: Pick<EventSourceMessage, 'event' | 'data'>): boolean {
@@ -40,7 +50,7 @@ export function isErrorEvent(e: Pick<EventSourceMessage, 'event' | 'data'>): boo
  * protocol, and the outcome is reported exactly once.
  */
 export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8Array> {
-  const endMark = END_MARK[o.upstream];
+  const endFrame = END_FRAME[o.upstream];
   let complete = false;
   let upstreamError: string | null = null;
   let tail = '';
@@ -49,7 +59,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
   const parser = o.translator
     ? createParser({
         onEvent: (e) => {
-          if (e.data === '[DONE]' || e.event === 'message_stop') complete = true;
+          if (e.data === '[DONE]' || e.event === 'message_stop') complete = o.progress.complete = true;
           else if (isErrorEvent(e)) upstreamError ??= e.data.slice(0, 500);
           out += o.translator!.push(e);
         },
@@ -61,8 +71,8 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
     if (!parser) {
       // the end marker may straddle two chunks: keep a short tail
       const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      tail = (tail + b.toString('latin1', Math.max(0, b.length - 48))).slice(-48);
-      if (tail.includes(endMark)) complete = true;
+      tail = (tail + b.toString('latin1', Math.max(0, b.length - 96))).slice(-96);
+      complete = o.progress.complete = endFrame.test(tail);
       return chunk;
     }
     // the parser buffers a line until its newline: bound it so a hostile upstream cannot grow memory without limit
@@ -88,7 +98,10 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
     else if (!complete) {
       outcome = { kind: 'failed', error: new ProxyError(502, `upstream ${o.origin} ended the stream early`) };
     }
-    if (o.translator) yield o.translator.finish();
+    if (o.translator) {
+      const rest = o.translator.finish();
+      if (rest) yield rest;
+    }
     else if (!complete) yield streamErrorFrame(o.client, 502, outcome.kind === 'failed' ? outcome.error.message : '');
   } catch (e) {
     const err = transportError(e, o.origin, o.signal);

@@ -32,6 +32,12 @@ export interface CoreResponse {
    * limits of proxies and load balancers do not cut a quiet stream.
    */
   heartbeat?: { frame: string; everyMs: number };
+  /**
+   * True once the stream has yielded its last client bytes (the upstream said
+   * it is done): an adapter may then end the response with that chunk, in one
+   * write, and let the rest of the stream drain unwritten.
+   */
+  complete?: () => boolean;
 }
 
 export class BodyTooLarge extends Error {
