@@ -127,6 +127,12 @@ const versionOf = (req, name) => {
   }
 };
 
+/** Any healthy provider may answer (the router orders them), never the failing one. */
+function healthyProvider(res) {
+  const by = res.headers.get('x-ones-provider');
+  if (!by || by === 'flaky') throw new Error(`answered by ${by ?? 'no provider header'}, expected a healthy provider`);
+}
+
 // ---------------------------------------------------------------- request shapes
 const SYSTEM = 'You are a concise assistant. Answer in one short paragraph.';
 const USER = 'Summarise in two sentences why an HTTP proxy should keep its upstream connections alive.';
@@ -234,9 +240,7 @@ const SCENARIOS = [
     req: { path: OA_PATH, headers: OA_H, body: oa({ model: 'auto' }) },
     check: (res, text) => {
       checks.openai(res, text);
-      // any healthy provider may answer `auto` (the router orders them), never the failing one
-      const by = res.headers.get('x-ones-provider');
-      if (!by || by === 'flaky') throw new Error(`answered by ${by ?? 'no provider header'}, expected a healthy provider`);
+      healthyProvider(res);
     },
     direct: D_OA,
     directCheck: checks.openai,
@@ -249,8 +253,7 @@ const SCENARIOS = [
     req: { path: OA_PATH, headers: OA_H, body: oa({ model: 'broken' }) },
     check: (res, text) => {
       checks.openai(res, text);
-      const by = res.headers.get('x-ones-provider');
-      if (!by || by === 'flaky') throw new Error(`answered by ${by ?? 'no provider header'}, expected a healthy provider`);
+      healthyProvider(res);
       if (res.headers.get('x-ones-attempts') !== '2') throw new Error(`x-ones-attempts ${res.headers.get('x-ones-attempts')}, expected 2`);
     },
     direct: D_OA,

@@ -5,6 +5,7 @@ export { ProxyError, errorBody, type Protocol } from './errors.js';
 export { BodyTooLarge, type CoreRequest, type CoreResponse, type HeaderMap } from './http/types.js';
 export { guessProtocol } from './http/routes.js';
 export { ClientSignal, type AbortSignalLike } from './http/signal.js';
+export { startKeepAlive, type KeepAlive } from './http/keep-alive.js';
 export type { Logger } from './logger.js';
 export type { Provider, ModelEntry } from './providers/types.js';
 export { VERSION } from './version.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, ClientSignal, type AbortSignalLike, type CoreRequest, type CoreResponse, type Proxy } from '@ones-proxy/core';
+import { BodyTooLarge, ClientSignal, startKeepAlive, type AbortSignalLike, type CoreRequest, type CoreResponse, type Proxy } from '@ones-proxy/core';
 
 /** Reads a node request body, refusing past the limit without buffering the excess. */
 function bodyReader(req: IncomingMessage, preread?: Uint8Array): (limit: number) => Promise<Uint8Array> {
@@ -57,25 +57,15 @@ export async function writeResponse(res: ServerResponse, out: CoreResponse, sign
   // no flushHeaders(): it costs a write of its own; the headers leave with the first chunk or keep-alive
   res.writeHead(out.status, out.headers);
   const it = out.stream[Symbol.asyncIterator]();
-  // one timer per stream, not per chunk: it writes a keep-alive only after a quiet period, between frames
-  let lastWrite = 0; // nothing written yet: the first tick sends the headers with a keep-alive
-  let atFrameEnd = true;
-  const hb = out.heartbeat;
-  const timer = hb
-    ? setInterval(() => {
-        if (atFrameEnd && Date.now() - lastWrite >= hb.everyMs - 5 && !res.destroyed) {
-          res.write(hb.frame);
-          lastWrite = Date.now();
-        }
-      }, Math.max(10, Math.floor(hb.everyMs / 3)))
-    : null;
+  const keepAlive = startKeepAlive(out.heartbeat, (frame) => {
+    if (!res.destroyed) res.write(frame);
+  });
   try {
     for (;;) {
       const r = await it.next();
       if (r.done) break;
       if (res.destroyed || signal.aborted) break;
       const chunk = r.value;
-      lastWrite = Date.now();
       if (out.complete?.()) {
         // the last client bytes: end with them, so they and the chunked terminator leave in one write;
         // the pump still reads the upstream to its end (keep-alive, outcome), with nothing more to write
@@ -83,21 +73,14 @@ export async function writeResponse(res: ServerResponse, out: CoreResponse, sign
         while (!(await it.next()).done);
         return;
       }
-      if (hb) atFrameEnd = endsFrame(chunk);
+      keepAlive.wrote(chunk);
       if (!res.write(chunk)) await drained(res);
     }
   } finally {
-    if (timer) clearInterval(timer);
+    keepAlive.stop();
     await it.return?.();
     if (!res.destroyed && !res.writableEnded) res.end();
   }
-}
-
-/** Whether a chunk ends an SSE frame (a blank line), so a keep-alive may follow it. */
-function endsFrame(chunk: string | Uint8Array): boolean {
-  const n = chunk.length;
-  if (n < 2) return false;
-  return typeof chunk === 'string' ? chunk.endsWith('\n\n') : chunk[n - 1] === 10 && chunk[n - 2] === 10;
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -1,4 +1,3 @@
-import type { AbortSignalLike } from './signal.js';
 import { ProxyError, badRequest, upstreamErrorMessage, type Protocol } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ClientAbort, isTransportError, transportError } from '../providers/http.js';
@@ -11,6 +10,7 @@ import { clientCredential } from './auth.js';
 import { errorResponse, HEARTBEAT, JSON_TYPE, SSE_HEADERS } from './respond.js';
 import { isErrorEvent, pumpStream } from './stream.js';
 import { header, type CoreRequest, type CoreResponse } from './types.js';
+import type { AbortSignalLike } from './signal.js';
 
 export interface ChatDeps {
   router: Router;
@@ -101,7 +101,8 @@ export function hasImages(messages: unknown[]): boolean {
   return false;
 }
 
-function forwardedHeaders(req: CoreRequest, c: Candidate, tokenSet: boolean): ForwardedHeaders {
+/** What a candidate's upstream may see of the client's headers. */
+export function forwardedHeaders(req: CoreRequest, c: Candidate, tokenSet: boolean): ForwardedHeaders {
   const f: ForwardedHeaders = {};
   if (c.provider.keyless && !tokenSet) f.credential = clientCredential(req.headers);
   if (c.provider.protocol === 'anthropic') {

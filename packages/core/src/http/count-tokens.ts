@@ -1,10 +1,9 @@
 import { estimateInputTokens } from '../translate/index.js';
 import type { Router } from '../router/router.js';
 import type { Logger } from '../logger.js';
-import { assertWalkable, checkChatBody, decodeJson } from './chat.js';
+import { assertWalkable, checkChatBody, decodeJson, forwardedHeaders } from './chat.js';
 import { json } from './respond.js';
-import { header, type CoreRequest, type CoreResponse } from './types.js';
-import { clientCredential } from './auth.js';
+import type { CoreRequest, CoreResponse } from './types.js';
 
 /**
  * Anthropic count_tokens: asked of the Anthropic upstream that serves the
@@ -20,11 +19,7 @@ export async function countTokens(req: CoreRequest, router: Router, maxBodyBytes
         body: { ...body, model: target.model.id },
         stream: false,
         signal: req.signal,
-        forwarded: {
-          credential: target.provider.keyless && !tokenSet ? clientCredential(req.headers) : undefined,
-          anthropicVersion: header(req.headers, 'anthropic-version'),
-          anthropicBeta: header(req.headers, 'anthropic-beta'),
-        },
+        forwarded: forwardedHeaders(req, target, tokenSet),
       });
       const text = await res.body.text();
       if (res.statusCode === 200) return { status: 200, headers: { 'content-type': 'application/json' }, body: text };

@@ -1,9 +1,9 @@
-import type { AbortSignalLike } from './signal.js';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ProxyError, type Protocol } from '../errors.js';
 import { ClientAbort, transportError } from '../providers/http.js';
 import type { StreamTranslator } from '../translate/types.js';
 import { streamErrorFrame } from './respond.js';
+import type { AbortSignalLike } from './signal.js';
 
 /** How an upstream stream ended, reported once. */
 export type StreamOutcome = { kind: 'complete' } | { kind: 'failed'; error: ProxyError } | { kind: 'aborted' };

@@ -1,3 +1,4 @@
+import { startKeepAlive, type KeepAlive } from './keep-alive.js';
 import { BodyTooLarge, type CoreRequest, type CoreResponse, type HeaderMap } from './types.js';
 
 /** Adapts the core handler to the web-standard `fetch(Request) → Response` signature. */
@@ -23,35 +24,23 @@ export function toWebHandler(handle: (req: CoreRequest) => Promise<CoreResponse>
     if (!res.stream) return new Response((res.body ?? null) as ConstructorParameters<typeof Response>[0], { status: res.status, headers: res.headers });
     const it = res.stream[Symbol.asyncIterator]();
     const enc = new TextEncoder();
-    const hb = res.heartbeat;
-    let timer: ReturnType<typeof setInterval> | undefined;
-    let lastWrite = Date.now();
-    let atFrameEnd = true;
+    let keepAlive: KeepAlive | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        if (!hb) return;
-        const frame = enc.encode(hb.frame);
-        timer = setInterval(() => {
-          if (atFrameEnd && Date.now() - lastWrite >= hb.everyMs - 5) {
-            lastWrite = Date.now();
-            controller.enqueue(frame);
-          }
-        }, Math.max(10, Math.floor(hb.everyMs / 3)));
+        keepAlive = startKeepAlive(res.heartbeat, (frame) => controller.enqueue(enc.encode(frame)));
       },
       async pull(controller) {
         const r = await it.next();
         if (r.done) {
-          clearInterval(timer);
+          keepAlive?.stop();
           controller.close();
           return;
         }
-        const chunk = typeof r.value === 'string' ? enc.encode(r.value) : r.value;
-        lastWrite = Date.now();
-        atFrameEnd = chunk.length >= 2 && chunk[chunk.length - 1] === 10 && chunk[chunk.length - 2] === 10;
-        controller.enqueue(chunk);
+        keepAlive?.wrote(r.value);
+        controller.enqueue(typeof r.value === 'string' ? enc.encode(r.value) : r.value);
       },
       async cancel() {
-        clearInterval(timer);
+        keepAlive?.stop();
         await it.return?.();
       },
     });

@@ -1,4 +1,3 @@
-import type { AbortSignalLike } from '../http/signal.js';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ProviderConfig } from '../config/schema.js';
 import { ProxyError, upstreamErrorMessage } from '../errors.js';
@@ -11,6 +10,7 @@ import { isRecord, parseJsonObject } from '../translate/json.js';
 import { lowerKeys } from './base.js';
 import { Upstream, transportError, type Pools, type Timeouts } from './http.js';
 import { bufferBody, type ModelEntry, type Provider, type UpstreamBody, type UpstreamCall, type UpstreamResponse } from './types.js';
+import type { AbortSignalLike } from '../http/signal.js';
 
 type DegptConfig = Extract<ProviderConfig, { type: 'degpt' }>;
 type Json = Record<string, unknown>;

@@ -1,8 +1,8 @@
-import type { AbortSignalLike } from '../http/signal.js';
 import { Pool, errors, type Dispatcher } from 'undici';
 import { ProxyError } from '../errors.js';
 import { ClientAbort } from './abort.js';
 import { Limiter } from './limiter.js';
+import type { AbortSignalLike } from '../http/signal.js';
 
 export interface Timeouts {
   connectMs: number;

@@ -1,6 +1,6 @@
-import type { AbortSignalLike } from '../http/signal.js';
 import { ProxyError } from '../errors.js';
 import { ClientAbort } from './abort.js';
+import type { AbortSignalLike } from '../http/signal.js';
 
 /**
  * Bounds concurrent upstream requests of one provider. Past `max`, callers

@@ -1,6 +1,6 @@
-import type { AbortSignalLike } from '../http/signal.js';
 import type { Dispatcher } from 'undici';
 import type { Protocol } from '../errors.js';
+import type { AbortSignalLike } from '../http/signal.js';
 
 export interface ModelEntry {
   id: string;
