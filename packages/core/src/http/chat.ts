@@ -221,7 +221,7 @@ async function refused(a: Attempt, res: UpstreamResponse): Promise<CoreResponse 
 
 async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignalLike, deps: ChatDeps): Promise<CoreResponse | Retry> {
   const ttfb = performance.now() - a.started;
-  const buf = Buffer.from(await res.body.arrayBuffer());
+  const buf = await res.body.bytes();
   const invalid = (why: string) => new Retry(new ProxyError(502, `${a.c.provider.name}: answered 200 without a valid response (${why})`));
   let body: string | Buffer = buf;
   if (!a.ctx) {

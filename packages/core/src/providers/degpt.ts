@@ -315,6 +315,7 @@ function withUsage(upstream: UpstreamBody, promptTokens: number, model: string):
   };
   return {
     [Symbol.asyncIterator]: () => it,
+    bytes: collect,
     text: async () => (await collect()).toString('utf8'),
     arrayBuffer: async () => {
       const b = await collect();

@@ -3,6 +3,8 @@ import { ProxyError } from '../errors.js';
 import { ClientAbort } from './abort.js';
 import { Limiter } from './limiter.js';
 import type { AbortSignalLike } from '../http/signal.js';
+import type { UpstreamResponse } from './types.js';
+import { dispatchCall } from './upstream-call.js';
 
 export interface Timeouts {
   connectMs: number;
@@ -72,49 +74,48 @@ export class Upstream {
    * One upstream call. `limited` calls (chats) hold a concurrency slot until
    * their response body is finished or destroyed.
    */
-  async request(
+  request(
     method: 'GET' | 'POST',
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array | null,
     signal?: AbortSignalLike,
     limited = false,
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<UpstreamResponse> {
     const limiter = limited ? this.limiter : null;
-    if (limiter) await limiter.acquire(signal);
-    try {
-      const res = await this.send(method, path, headers, body, signal);
-      limiter && res.body.once('close', () => limiter.release());
-      return res;
-    } catch (e) {
-      limiter?.release();
-      throw e;
-    }
+    if (!limiter) return this.send(method, path, headers, body, signal, undefined);
+    const release = () => limiter.release();
+    const waiting = limiter.acquire(signal);
+    return waiting
+      ? waiting.then(() => this.send(method, path, headers, body, signal, release))
+      : this.send(method, path, headers, body, signal, release);
   }
 
-  private async send(
+  private send(
     method: 'GET' | 'POST',
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array | null,
-    signal?: AbortSignalLike,
-  ): Promise<Dispatcher.ResponseData> {
-    try {
-      return await (this.dispatcher ??= this.pools.get(this.origin, this.timeouts.connectMs)).request({
+    signal: AbortSignalLike | undefined,
+    onClose: (() => void) | undefined,
+  ): Promise<UpstreamResponse> {
+    const dispatcher = (this.dispatcher ??= this.pools.get(this.origin, this.timeouts.connectMs));
+    return dispatchCall(
+      dispatcher,
+      {
         origin: this.origin,
         path: this.basePath + path,
         method,
         headers,
         body,
-        // undici takes any EventTarget-like signal
-        signal: signal as AbortSignal | undefined,
         headersTimeout: this.timeouts.firstByteMs,
         bodyTimeout: this.timeouts.idleMs,
         // redirects are never followed (no redirect interceptor): an upstream cannot steer traffic elsewhere
-      });
-    } catch (e) {
-      throw transportError(e, this.origin, signal);
-    }
+      },
+      signal,
+      onClose,
+      (e) => transportError(e, this.origin, signal),
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Protocol } from '../errors.js';
 import type { AbortSignalLike } from '../http/signal.js';
 
@@ -26,6 +26,8 @@ export interface UpstreamCall {
 
 /** The part of undici's response body the pipeline uses; a provider may also synthesize one. */
 export interface UpstreamBody extends AsyncIterable<Uint8Array> {
+  /** what is left of the body, whole */
+  bytes(): Promise<Buffer>;
   text(): Promise<string>;
   arrayBuffer(): Promise<ArrayBuffer>;
   destroy(): void;
@@ -33,7 +35,7 @@ export interface UpstreamBody extends AsyncIterable<Uint8Array> {
 
 export interface UpstreamResponse {
   statusCode: number;
-  headers: Dispatcher.ResponseData['headers'];
+  headers: IncomingHttpHeaders;
   body: UpstreamBody;
 }
 
@@ -44,6 +46,7 @@ export function bufferBody(data: string | Uint8Array): UpstreamBody {
     async *[Symbol.asyncIterator]() {
       yield buf;
     },
+    bytes: async () => buf,
     text: async () => buf.toString('utf8'),
     arrayBuffer: async () => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
     destroy: () => {},
