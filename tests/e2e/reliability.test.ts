@@ -4,6 +4,7 @@
  */
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createProxy } from '@ones-proxy/core';
@@ -304,6 +305,54 @@ describe('200 concurrent streams through one proxy', () => {
         expect(t.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n'), t.slice(-400)).toBe(true);
         expect(t).toContain('"text_delta","text":"fine"');
       }
+    }
+  });
+});
+
+describe('back-pressure', () => {
+  it('a client that reads slowly slows the upstream instead of filling the proxy memory; every byte still arrives', async () => {
+    // an upstream that writes 40 MB of SSE as fast as its socket takes it, counting what it managed to write
+    const FRAME = `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'y'.repeat(4000) }, finish_reason: null }] })}\n\n`;
+    const FRAMES = Math.ceil((40 << 20) / FRAME.length);
+    let written = 0;
+    const upstream = createHttpServer(async (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < FRAMES; i++) {
+        written += FRAME.length;
+        if (!res.write(FRAME)) await new Promise((r) => res.once('drain', r));
+      }
+      res.end('data: [DONE]\n\n');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const p = await startProxy({
+      providers: [{ name: 'oa', type: 'openai', baseURL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, apiKey: 'k', models: ['m'] }],
+    });
+    try {
+      const res = await fetch(`${p.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      let received = (await reader.read()).value!.length;
+      // the client stops reading: what the upstream can write is bounded by socket buffers, not by the answer's size
+      await new Promise((r) => setTimeout(r, 500));
+      const stalled = written;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(written).toBe(stalled);
+      expect(written).toBeLessThan(16 << 20);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.length;
+      }
+      expect(received).toBe(FRAMES * FRAME.length + 'data: [DONE]\n\n'.length);
+      expect(written).toBe(FRAMES * FRAME.length);
+    } finally {
+      await p.close();
+      await new Promise((r) => upstream.close(r));
     }
   });
 });

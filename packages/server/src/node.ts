@@ -29,12 +29,13 @@ function bodyReader(req: IncomingMessage, preread?: Uint8Array): (limit: number)
   };
 }
 
-export function toCoreRequest(req: IncomingMessage, res: ServerResponse, url: string, preread?: Uint8Array): CoreRequest {
+export function toCoreRequest(req: IncomingMessage, res: ServerResponse, url: string, preread?: Uint8Array, onClose?: () => void): CoreRequest {
   const q = url.indexOf('?');
   const signal = new ClientSignal();
-  // the client going away (before the answer is complete) aborts the upstream call
-  res.once('close', () => {
+  // the client going away (before the answer is complete) aborts the upstream call; one listener does all
+  res.on('close', () => {
     if (!res.writableFinished) signal.abort();
+    onClose?.();
   });
   return {
     method: req.method ?? 'GET',
@@ -97,10 +98,18 @@ function drained(res: ServerResponse): Promise<void> {
 
 /**
  * Serves one node request with the proxy; `url` is the path below any mount
- * prefix, `preread` a body some earlier middleware already consumed.
+ * prefix, `preread` a body some earlier middleware already consumed, `onClose`
+ * runs when the response is over (finished or cut).
  */
-export async function serveNode(proxy: Proxy, req: IncomingMessage, res: ServerResponse, url = req.url ?? '/', preread?: Uint8Array): Promise<void> {
-  const core = toCoreRequest(req, res, url, preread);
+export async function serveNode(
+  proxy: Proxy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url = req.url ?? '/',
+  preread?: Uint8Array,
+  onClose?: () => void,
+): Promise<void> {
+  const core = toCoreRequest(req, res, url, preread, onClose);
   const out = await proxy.handle(core);
   await writeResponse(res, out, core.signal);
 }

@@ -38,8 +38,7 @@ export function createServer(proxy: Proxy, options: ServerOptions = {}): ProxySe
     },
     (req: IncomingMessage, res: ServerResponse) => {
       active.add(res);
-      res.on('close', () => active.delete(res));
-      serveNode(proxy, req, res).catch((e: Error) => {
+      serveNode(proxy, req, res, req.url, undefined, () => active.delete(res)).catch((e: Error) => {
         options.logger?.error({ err: e.message, path: req.url }, 'response failed');
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/json' });

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ProxyError, type Protocol } from '../errors.js';
 import { ClientAbort, transportError } from '../providers/http.js';
@@ -55,7 +56,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
   let upstreamError: string | null = null;
   let tail = '';
   let out = '';
-  const decoder = new TextDecoder();
+  const decoder = new StringDecoder('utf8');
   const parser = o.translator
     ? createParser({
         onEvent: (e) => {
@@ -80,7 +81,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
     lineBytes = nl < 0 ? lineBytes + chunk.length : chunk.length - nl - 1;
     if (lineBytes > MAX_LINE_BYTES) throw new ProxyError(502, `upstream ${o.origin} sent an SSE line over ${MAX_LINE_BYTES >> 20} MiB`);
     out = '';
-    parser.feed(decoder.decode(chunk, { stream: true }));
+    parser.feed(decoder.write(chunk));
     return out;
   };
 

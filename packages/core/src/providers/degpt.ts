@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ProviderConfig } from '../config/schema.js';
 import { ProxyError, upstreamErrorMessage } from '../errors.js';
@@ -168,9 +169,9 @@ export class DegptProvider implements Provider {
         else agg.push(e);
       },
     });
-    const decoder = new TextDecoder();
+    const decoder = new StringDecoder('utf8');
     try {
-      for await (const chunk of res.body) parser.feed(decoder.decode(chunk, { stream: true }));
+      for await (const chunk of res.body) parser.feed(decoder.write(chunk));
     } catch (e) {
       throw transportError(e, this.upstream.origin, signal);
     }
@@ -298,9 +299,9 @@ function withUsage(upstream: UpstreamBody, promptTokens: number, model: string):
         out += frame(e);
       },
     });
-    const decoder = new TextDecoder();
+    const decoder = new StringDecoder('utf8');
     for await (const chunk of upstream) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
+      parser.feed(decoder.write(chunk));
       if (out) {
         yield Buffer.from(out);
         out = '';
