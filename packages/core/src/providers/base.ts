@@ -31,7 +31,17 @@ export abstract class HttpProvider implements Provider {
   protected abstract readonly chatPath: string;
   protected abstract readonly modelsPath: string;
 
+  /** the headers of calls that forward nothing from the client, built once (non-stream, stream) */
+  private readonly fixedHeaders: [Record<string, string> | null, Record<string, string> | null] = [null, null];
+
   protected headers(call: Pick<UpstreamCall, 'forwarded' | 'stream'>): Record<string, string> {
+    const f = call.forwarded;
+    if (f.credential !== undefined || f.anthropicVersion !== undefined || f.anthropicBeta !== undefined) return this.buildHeaders(call);
+    const i = call.stream ? 1 : 0;
+    return (this.fixedHeaders[i] ??= Object.freeze(this.buildHeaders(call)));
+  }
+
+  private buildHeaders(call: Pick<UpstreamCall, 'forwarded' | 'stream'>): Record<string, string> {
     return {
       ...this.extraHeaders,
       'content-type': 'application/json',
