@@ -51,6 +51,8 @@ export class MemoryRouterStore implements RouterStore {
   private readonly stats = new Map<string, MutableStats>();
   private readonly now: () => number;
   private readonly maxKeys: number;
+  /** the key touched last, at the back of the Map */
+  private newest: string | null = null;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -89,6 +91,9 @@ export class MemoryRouterStore implements RouterStore {
   /** The key's entry, moved to the back of the Map (its eviction order). */
   private touch(key: string): MutableStats {
     let s = this.stats.get(key);
+    // the newest already: no re-insertion (a busy model is recorded on every request)
+    if (s && key === this.newest) return s;
+    this.newest = key;
     if (s) this.stats.delete(key);
     else {
       s = { ...NO_STATS };
