@@ -12,6 +12,7 @@
  * verify nor use the signature.
  */
 import { badRequest, errorObject } from '../errors.js';
+import { anthropicTextDelta } from './hot-frames.js';
 import type {
   AnthropicContentBlock,
   AnthropicDocumentBlock,
@@ -249,6 +250,9 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
 
   push(event: SseEvent): string {
     if (this.ended) return '';
+    const text = anthropicTextDelta(event.data);
+    // the common event, read without a full parse: what content_block_delta below does with it
+    if (text !== null) return this.finished ? '' : this.textDelta(CONTENT, text);
     // stream events are not validated: every field is read defensively
     const data = parseJsonObject(event.data);
     switch (data?.type) {

@@ -4,6 +4,7 @@
  * (whole response and stream).
  */
 import { badRequest, errorObject } from '../errors.js';
+import { openaiTextChunk } from './hot-frames.js';
 import type {
   AnthropicContentBlock,
   AnthropicDocumentBlock,
@@ -313,6 +314,12 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
 
   push(event: SseEvent): string {
     if (this.ended) return '';
+    const text = openaiTextChunk(event.data);
+    if (text !== null) {
+      // the common chunk, read without a full parse: what the general path below does with it
+      const out = this.start();
+      return this.stopReason || !text ? out : out + this.blockDelta('text', TEXT_DELTA, text);
+    }
     if (event.data.trim() === '[DONE]') return this.finish();
     const chunk = parseJsonObject(event.data);
     if (!chunk) return '';
