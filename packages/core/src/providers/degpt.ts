@@ -318,10 +318,6 @@ function withUsage(upstream: UpstreamBody, promptTokens: number, model: string):
     [Symbol.asyncIterator]: () => it,
     bytes: collect,
     text: async () => (await collect()).toString('utf8'),
-    arrayBuffer: async () => {
-      const b = await collect();
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-    },
     // destroying the socket's stream also ends a pending read in the generator
     destroy: () => upstream.destroy(),
   };

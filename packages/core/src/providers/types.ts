@@ -29,7 +29,6 @@ export interface UpstreamBody extends AsyncIterable<Uint8Array> {
   /** what is left of the body, whole */
   bytes(): Promise<Buffer>;
   text(): Promise<string>;
-  arrayBuffer(): Promise<ArrayBuffer>;
   destroy(): void;
 }
 
@@ -48,7 +47,6 @@ export function bufferBody(data: string | Uint8Array): UpstreamBody {
     },
     bytes: async () => buf,
     text: async () => buf.toString('utf8'),
-    arrayBuffer: async () => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
     destroy: () => {},
   };
 }

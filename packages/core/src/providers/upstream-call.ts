@@ -137,10 +137,6 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
     return (await this.bytes()).toString('utf8');
   }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const b = await this.bytes();
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  }
 
   /** Stops reading: an unfinished call is aborted (its socket is not reused). */
   destroy(): void {
