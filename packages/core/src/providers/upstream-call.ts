@@ -137,7 +137,6 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
     return (await this.bytes()).toString('utf8');
   }
 
-
   /** Stops reading: an unfinished call is aborted (its socket is not reused). */
   destroy(): void {
     if (this.closed) return;
