@@ -26,7 +26,8 @@ const HELP = `Usage: node scripts/bench.mjs [options]   (or: pnpm bench [options
   --connections <n>     concurrent connections (default 32)
   --quick               smoke run: 3 s runs, 1 s warm-up, 20k RSS requests; prints only unless --write
   --portkey             also measure @portkey-ai/gateway ${PORTKEY_VERSION} (installed once into .bench/portkey)
-  --profile             CPU-profile the proxy under the OpenAI passthrough load (node --cpu-prof) and summarise
+  --profile [id]        CPU-profile the proxy (node --cpu-prof) under one scenario's load (default
+                        openai-passthrough) and summarise
   --rss-requests <n>    requests for the RSS figure (default 100000)
   --latency-seconds <s> seconds per side for the 1-connection latency (default 3)
   --stream-seconds <s>  seconds per side for the chunks/s figure (default 5)
@@ -41,8 +42,13 @@ const HELP = `Usage: node scripts/bench.mjs [options]   (or: pnpm bench [options
   -h, --help
 `;
 
+// `--profile` alone profiles the passthrough: give it its default value so parseArgs accepts it
+const argv = process.argv.slice(2).filter((x) => x !== '--');
+argv.forEach((x, i) => {
+  if (x === '--profile' && (i + 1 === argv.length || argv[i + 1].startsWith('-'))) argv[i] = '--profile=openai-passthrough';
+});
 const { values: a } = parseArgs({
-  args: process.argv.slice(2).filter((x) => x !== '--'),
+  args: argv,
   options: {
     duration: { type: 'string' },
     warmup: { type: 'string' },
@@ -52,7 +58,7 @@ const { values: a } = parseArgs({
     'quiet-budget': { type: 'string' },
     quick: { type: 'boolean' },
     portkey: { type: 'boolean' },
-    profile: { type: 'boolean' },
+    profile: { type: 'string' },
     'rss-requests': { type: 'string' },
     'latency-seconds': { type: 'string' },
     'stream-seconds': { type: 'string' },
@@ -632,19 +638,21 @@ async function main() {
   await stop(proxy.proc, { signal: 'SIGINT' });
 
   // ------------------------------------------------------------ CPU profile (optional)
-  if (a.profile) {
+  const profiled = a.profile && SCENARIOS.find((s) => s.id === a.profile);
+  if (a.profile && (!profiled || profiled.target !== 'proxy')) log(`! --profile ${a.profile}: not a scenario of the proxy (${SCENARIOS.filter((s) => s.target === 'proxy').map((s) => s.id).join(', ')})`);
+  if (profiled && profiled.target === 'proxy') {
     const dir = join(benchDir, 'profile');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     await quiet();
     const prof = await startProxy(root, { config, workDir: benchDir, name: 'proxy-profiled', nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
-    log(`> CPU profile: OpenAI passthrough, ${S.connections} connections, ${S.duration} s …`);
-    await cannon({ url: prof.url, ...D_OA }, { connections: S.connections, duration: S.warmup });
-    await cannon({ url: prof.url, ...D_OA }, { connections: S.connections, duration: S.duration });
+    log(`> CPU profile: ${profiled.title}, ${S.connections} connections, ${S.duration} s …`);
+    await cannon({ url: prof.url, ...profiled.req }, { connections: S.connections, duration: S.warmup });
+    await cannon({ url: prof.url, ...profiled.req }, { connections: S.connections, duration: S.duration });
     await stop(prof.proc, { signal: 'SIGINT', graceMs: 15_000 });
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (file) {
-      R.profile = { ...summarizeProfile(join(dir, file), 25), seconds: S.warmup + S.duration, file: join('.bench/profile', file) };
+      R.profile = { ...summarizeProfile(join(dir, file), 25), scenario: profiled.title, seconds: S.warmup + S.duration, file: join('.bench/profile', file) };
       log(`  profile written to .bench/profile/${file}`);
     } else log('! no .cpuprofile was written');
   }

@@ -159,7 +159,7 @@ export function markdownReport(R) {
   out.push(mdTable(['target', 'measured', 'result'], R.targets.map((t) => [t.what, t.value, t.pass === null ? 'not measured' : t.pass ? 'pass' : '**fail**']), 1));
   out.push('');
   if (R.profile) {
-    out.push('## CPU profile of the proxy (OpenAI passthrough, non-stream)');
+    out.push(`## CPU profile of the proxy (${R.profile.scenario ?? 'OpenAI passthrough, non-stream'})`);
     out.push('');
     out.push(`\`node --cpu-prof\` on the CLI under ${s.connections} connections for ${R.profile.seconds} s; ${f1(R.profile.idlePct)} % idle. Self time, share of busy time:`);
     out.push('');

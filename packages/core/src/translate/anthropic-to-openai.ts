@@ -12,7 +12,7 @@
  * verify nor use the signature.
  */
 import { badRequest, errorObject } from '../errors.js';
-import { anthropicTextDelta } from './hot-frames.js';
+import { anthropicTextDelta, EMPTY_TEXT } from './hot-frames.js';
 import type {
   AnthropicContentBlock,
   AnthropicDocumentBlock,
@@ -252,7 +252,7 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
     if (this.ended) return '';
     const text = anthropicTextDelta(event.data);
     // the common event, read without a full parse: what content_block_delta below does with it
-    if (text !== null) return this.finished ? '' : this.textDelta(CONTENT, text);
+    if (text !== null) return this.finished || text === EMPTY_TEXT ? '' : this.start() + this.frames.field(CONTENT, text);
     // stream events are not validated: every field is read defensively
     const data = parseJsonObject(event.data);
     switch (data?.type) {
@@ -348,7 +348,7 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
   /** One string field of an OpenAI delta; nothing when the upstream's value is empty or not a string. */
   private textDelta(field: ChunkDeltaField, value: unknown): string {
     const text = asString(value);
-    return text ? this.start() + this.frames.field(field, text) : '';
+    return text ? this.start() + this.frames.field(field, JSON.stringify(text)) : '';
   }
 
   private arguments(index: unknown, fragment: string): string {

@@ -1,40 +1,70 @@
 /**
- * The frame a streamed answer is mostly made of, a plain text delta,
- * recognised whole by an anchored pattern so that only its text is parsed.
- * JSON.parse of every frame is the largest part of a translating stream's
- * CPU (measured: ~0.6 µs for a 160-byte OpenAI chunk, ~0.12 µs for the match
- * plus the string). Any other shape, an extra or reordered field, or an odd
- * value does not match and takes the full, defensive parse.
+ * The frames a streamed answer is mostly made of, plain text deltas,
+ * recognised whole by an anchored pattern so that neither a full JSON.parse
+ * of the frame nor a JSON.stringify of its text is needed: the text's JSON
+ * string literal is copied into the client's frame as it came. Measured per
+ * 160-byte OpenAI chunk: ~0.6 µs for the parse alone, ~0.1 µs for the match.
+ * Any other shape, an extra or reordered field, or an odd value does not
+ * match and takes the full, defensive parse.
  */
 
-/** A JSON string literal: the one capture of each pattern */
-const TEXT = String.raw`("(?:[^"\\]|\\.)*")`;
+/** A JSON string literal without raw control characters (invalid JSON: the full parse decides what such a frame is) */
+const TEXT = String.raw`("(?:[^"\\\x00-\x1f]|\\.)*")`;
 /** A string without escapes (ids, model names); one with escapes takes the full parse */
 const PLAIN = String.raw`"[^"\\]*"`;
 
-/** OpenAI `chat.completion.chunk` with only `delta.content` (fields as OpenAI and compatible servers order them) */
+/**
+ * OpenAI `chat.completion.chunk` whose delta is at most text (with the first
+ * chunk's role) and whose finish_reason is null or a plain word; fields as
+ * OpenAI and compatible servers order them.
+ */
 const OPENAI_TEXT_CHUNK = new RegExp(
   String.raw`^\{"id":${PLAIN},"object":"chat\.completion\.chunk","created":\d+,"model":${PLAIN},` +
     String.raw`(?:"service_tier":(?:null|${PLAIN}),)?(?:"system_fingerprint":(?:null|${PLAIN}),)?` +
-    String.raw`"choices":\[\{"index":0,"delta":\{"content":${TEXT}\},"logprobs":null,"finish_reason":null\}\]` +
+    String.raw`"choices":\[\{"index":0,"delta":\{(?:(?:"role":"assistant",)?"content":${TEXT}(?:,"refusal":null)?)?\},` +
+    String.raw`"logprobs":null,"finish_reason":(?:null|"([a-z_]+)")\}\]` +
     String.raw`(?:,"usage":null)?(?:,"obfuscation":${PLAIN})?\}$`,
 );
 
 /** Anthropic `content_block_delta` carrying a `text_delta` */
 const ANTHROPIC_TEXT_DELTA = new RegExp(String.raw`^\{"type":"content_block_delta","index":\d+,"delta":\{"type":"text_delta","text":${TEXT}\}\}$`);
 
-function textOf(pattern: RegExp, data: string): string | null {
-  const m = pattern.exec(data);
-  if (!m) return null;
+/** The empty string's literal */
+export const EMPTY_TEXT = '""';
+
+/**
+ * A matched literal as JSON.stringify would write its value. Without a
+ * backslash it already is: no quote, backslash or control character inside,
+ * and no lone surrogate (those only come from \u escapes; decoded UTF-8 has
+ * none). With escapes it is decoded and re-encoded (`\u00e9` → `é`, `\/` → `/`),
+ * so the client's bytes are the same as the full path's.
+ */
+function canonical(literal: string): string | null {
+  if (literal.indexOf('\\') < 0) return literal;
   try {
-    return JSON.parse(m[1]!) as string;
+    return JSON.stringify(JSON.parse(literal) as string);
   } catch {
     return null; // e.g. a bad \u escape: the full parse decides what the frame is
   }
 }
 
-/** The text of an OpenAI chunk that holds nothing but a content delta, else null. */
-export const openaiTextChunk = (data: string): string | null => textOf(OPENAI_TEXT_CHUNK, data);
+export interface OpenAITextChunk {
+  /** the delta's text as a JSON string literal (EMPTY_TEXT when there is none) */
+  text: string;
+  /** finish_reason, or '' while the answer goes on */
+  finish: string;
+}
 
-/** The text of an Anthropic text_delta event, else null. */
-export const anthropicTextDelta = (data: string): string | null => textOf(ANTHROPIC_TEXT_DELTA, data);
+/** The text and finish_reason of an OpenAI chunk that holds nothing else, else null. */
+export function openaiTextChunk(data: string): OpenAITextChunk | null {
+  const m = OPENAI_TEXT_CHUNK.exec(data);
+  if (!m) return null;
+  const text = m[1] === undefined ? EMPTY_TEXT : canonical(m[1]);
+  return text === null ? null : { text, finish: m[2] ?? '' };
+}
+
+/** The text of an Anthropic text_delta event as a JSON string literal, else null. */
+export function anthropicTextDelta(data: string): string | null {
+  const m = ANTHROPIC_TEXT_DELTA.exec(data);
+  return m ? canonical(m[1]!) : null;
+}

@@ -4,7 +4,7 @@
  * (whole response and stream).
  */
 import { badRequest, errorObject } from '../errors.js';
-import { openaiTextChunk } from './hot-frames.js';
+import { EMPTY_TEXT, openaiTextChunk } from './hot-frames.js';
 import type {
   AnthropicContentBlock,
   AnthropicDocumentBlock,
@@ -38,7 +38,18 @@ import { asArray, asRecord, asString, isRecord, parseJsonObject } from './json.j
 import { deltaUsage, effortToBudget, finishToStopReason, inStreamError, openaiUsageToAnthropic } from './mappings.js';
 import { imageMediaType, isHttpUrl, parseDataUrl } from './media.js';
 import { type ToolCallDraft, ToolCallDrafts } from './openai-tool-calls.js';
-import { type BlockDeltaKind, blockDeltaFrame, INPUT_JSON_DELTA, SIGNATURE_DELTA, TEXT_DELTA, THINKING_DELTA } from './sse-templates.js';
+import {
+  type BlockDeltaKind,
+  blockDeltaFrame,
+  blockStopFrame,
+  INPUT_JSON_DELTA,
+  MESSAGE_STOP_FRAME,
+  SIGNATURE_DELTA,
+  TEXT_DELTA,
+  textBlockStartFrame,
+  THINKING_DELTA,
+  thinkingBlockStartFrame,
+} from './sse-templates.js';
 import { originalToolName, parseToolArguments, shortToolName, toolIdFor } from './tools.js';
 import type { StreamTranslator, TranslateContext } from './types.js';
 
@@ -314,11 +325,12 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
 
   push(event: SseEvent): string {
     if (this.ended) return '';
-    const text = openaiTextChunk(event.data);
-    if (text !== null) {
+    const hot = openaiTextChunk(event.data);
+    if (hot) {
       // the common chunk, read without a full parse: what the general path below does with it
       const out = this.start();
-      return this.stopReason || !text ? out : out + this.blockDelta('text', TEXT_DELTA, text);
+      if (this.stopReason) return out;
+      return out + (hot.text === EMPTY_TEXT ? '' : this.blockDelta('text', TEXT_DELTA, hot.text)) + (hot.finish ? this.finishReason(hot.finish) : '');
     }
     if (event.data.trim() === '[DONE]') return this.finish();
     const chunk = parseJsonObject(event.data);
@@ -333,11 +345,17 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     if (isRecord(choice) && !this.stopReason) {
       out += this.delta(asRecord(choice.delta));
       const finish = asString(choice.finish_reason);
-      if (finish) out += this.closeContent(this.refused ? 'refusal' : finishToStopReason(finish, this.calls.size > 0));
+      if (finish) return out + this.finishReason(finish);
     }
     // usage may come with finish_reason or in the chunk after it (stream_options.include_usage)
     if (this.stopReason && this.usage) out += this.end();
     return out;
+  }
+
+  /** The upstream's finish_reason closes the content; the message ends once usage is known too. */
+  private finishReason(finish: string): string {
+    const out = this.closeContent(this.refused ? 'refusal' : finishToStopReason(finish, this.calls.size > 0));
+    return this.usage ? out + this.end() : out;
   }
 
   /** At EOF: whatever is still open is closed and the message ended; a stream cut before finish_reason ends as end_turn. */
@@ -375,15 +393,15 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
   private delta(delta: Record<string, unknown>): string {
     let out = '';
     const reasoning = asString(delta.reasoning_content) || asString(delta.reasoning);
-    if (reasoning) out += this.blockDelta('thinking', THINKING_DELTA, reasoning);
+    if (reasoning) out += this.blockDelta('thinking', THINKING_DELTA, JSON.stringify(reasoning));
     const signature = delta.reasoning_signature;
     if (typeof signature === 'string') this.signature += signature;
     const content = asString(delta.content);
-    if (content) out += this.blockDelta('text', TEXT_DELTA, content);
+    if (content) out += this.blockDelta('text', TEXT_DELTA, JSON.stringify(content));
     const refusal = asString(delta.refusal);
     if (refusal) {
       this.refused = true;
-      out += this.blockDelta('text', TEXT_DELTA, refusal);
+      out += this.blockDelta('text', TEXT_DELTA, JSON.stringify(refusal));
     }
     // no asArray here: its [] for the common chunk without tool_calls was an allocation per token
     const fragments = delta.tool_calls;
@@ -391,21 +409,21 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     return out;
   }
 
-  private blockDelta(kind: 'text' | 'thinking', deltaKind: BlockDeltaKind, value: string): string {
+  /** `json`: the value as a JSON string literal */
+  private blockDelta(kind: 'text' | 'thinking', deltaKind: BlockDeltaKind, json: string): string {
     let out = '';
     if (this.open?.kind !== kind) {
       out += this.closeOpen();
       const index = this.nextIndex++;
       this.open = { kind, index };
-      const block = kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
-      out += sseEvent('content_block_start', { type: 'content_block_start', index, content_block: block });
+      out += kind === 'text' ? textBlockStartFrame(index) : thinkingBlockStartFrame(index);
     }
-    return out + this.frameDelta(deltaKind, value);
+    return out + this.frameDelta(deltaKind, json);
   }
 
   private toolFragment(fragment: Record<string, unknown>): string {
     const { call, args } = this.calls.add(fragment);
-    if (call.state === 'open') return args ? this.frameDelta(INPUT_JSON_DELTA, args) : '';
+    if (call.state === 'open') return args ? this.frameDelta(INPUT_JSON_DELTA, JSON.stringify(args)) : '';
     // a block never reopens: a call closes once its arguments are whole JSON (or text cut in), so late fragments are dropped
     if (call.state === 'closed' || !this.canOpen(call)) return '';
     return this.openTool(call);
@@ -424,7 +442,7 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     this.open = { kind: 'tool', index, call };
     const block = { type: 'tool_use', id: toolIdFor('anthropic', call.id, this.ctx), name: originalToolName(call.name, this.ctx), input: {} };
     out += sseEvent('content_block_start', { type: 'content_block_start', index, content_block: block });
-    if (call.args) out += this.frameDelta(INPUT_JSON_DELTA, call.args);
+    if (call.args) out += this.frameDelta(INPUT_JSON_DELTA, JSON.stringify(call.args));
     return out;
   }
 
@@ -434,12 +452,12 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     let out = '';
     if (open.kind === 'thinking') {
       // Anthropic ends every thinking block with its signature; an OpenAI upstream has none to give unless it is this proxy
-      out += this.frameDelta(SIGNATURE_DELTA, this.signature);
+      out += this.frameDelta(SIGNATURE_DELTA, JSON.stringify(this.signature));
       this.signature = '';
     }
     if (open.kind === 'tool') open.call.state = 'closed';
     this.open = null;
-    return out + sseEvent('content_block_stop', { type: 'content_block_stop', index: open.index });
+    return out + blockStopFrame(open.index);
   }
 
   /** Closes the open block, emits buffered calls as whole blocks, and records why the content ended. */
@@ -453,12 +471,12 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
   private end(): string {
     this.ended = true;
     const delta = { type: 'message_delta', delta: { stop_reason: this.stopReason, stop_sequence: null }, usage: deltaUsage(this.usage) };
-    return sseEvent('message_delta', delta) + sseEvent('message_stop', { type: 'message_stop' });
+    return sseEvent('message_delta', delta) + MESSAGE_STOP_FRAME;
   }
 
-  /** The per-token frame: a precomputed template, not sseEvent (see sse-templates.ts). */
-  private frameDelta(kind: BlockDeltaKind, value: string): string {
-    return blockDeltaFrame(this.open?.index ?? 0, kind, value);
+  /** The per-token frame: a precomputed template, not sseEvent (see sse-templates.ts); `json` is the value's JSON literal. */
+  private frameDelta(kind: BlockDeltaKind, json: string): string {
+    return blockDeltaFrame(this.open?.index ?? 0, kind, json);
   }
 }
 

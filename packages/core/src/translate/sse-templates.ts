@@ -25,9 +25,20 @@ export type BlockDeltaKind = typeof TEXT_DELTA | typeof THINKING_DELTA | typeof 
 
 const BLOCK_DELTA_HEAD = 'event: content_block_delta\ndata: {"type":"content_block_delta","index":';
 
-/** = sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: …, <field>: value } }); index is a block counter (an integer). */
-export const blockDeltaFrame = (index: number, kind: BlockDeltaKind, value: string): string =>
-  BLOCK_DELTA_HEAD + index + kind + JSON.stringify(value) + '}}\n\n';
+/**
+ * = sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: …, <field>: value } })
+ * with `json` = JSON.stringify(value) (a pattern-matched upstream literal is passed as it came, see hot-frames.ts);
+ * index is a block counter (an integer).
+ */
+export const blockDeltaFrame = (index: number, kind: BlockDeltaKind, json: string): string => BLOCK_DELTA_HEAD + index + kind + json + '}}\n\n';
+
+/** The block starts and stops of text and thinking, once per block: = sseEvent('content_block_start' | 'content_block_stop', …). */
+export const textBlockStartFrame = (index: number): string =>
+  `event: content_block_start\ndata: {"type":"content_block_start","index":${index},"content_block":{"type":"text","text":""}}\n\n`;
+export const thinkingBlockStartFrame = (index: number): string =>
+  `event: content_block_start\ndata: {"type":"content_block_start","index":${index},"content_block":{"type":"thinking","thinking":"","signature":""}}\n\n`;
+export const blockStopFrame = (index: number): string => `event: content_block_stop\ndata: {"type":"content_block_stop","index":${index}}\n\n`;
+export const MESSAGE_STOP_FRAME = 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
 
 // -------------------------------------------------------------- OpenAI client
 
@@ -58,9 +69,9 @@ export class OpenAIChunkFrames {
     this.open = '},"finish_reason":null,"logprobs":null}]' + this.usageNull + '}\n\n';
   }
 
-  /** The hot path: a delta of one string field, e.g. `{"content":"…"}`. */
-  field(field: ChunkDeltaField, value: string): string {
-    return this.head + field + JSON.stringify(value) + this.open;
+  /** The hot path: a delta of one string field, e.g. `{"content":"…"}`; `json` = JSON.stringify(value). */
+  field(field: ChunkDeltaField, json: string): string {
+    return this.head + field + json + this.open;
   }
 
   /** A tool call's argument fragment: `{"tool_calls":[{"index":n,"function":{"arguments":"…"}}]}`. */

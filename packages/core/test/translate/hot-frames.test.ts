@@ -21,27 +21,40 @@ describe('text-delta fast path', () => {
     expect(normalize(runStream(translator(file), sse))).toBe(normalize(runStream(translator(file), slowPath(sse))));
   });
 
-  it('recognises the recorded text frames of both protocols and reads their text exactly', () => {
-    const texts = (file: string, read: (d: string) => string | null) =>
+  it('recognises the recorded text, role and finish frames of both protocols and reads them exactly', () => {
+    const data = (file: string) =>
       fixture(file)
         .split('\n')
         .filter((l) => l.startsWith('data: '))
-        .map((l) => read(l.slice(6)))
-        .filter((t) => t !== null);
-    expect(texts('openai-text.sse', openaiTextChunk).join('')).toBe('Hello! How can I help?');
-    expect(texts('anthropic-text.sse', anthropicTextDelta).length).toBeGreaterThan(0);
+        .map((l) => l.slice(6));
+    const openai = data('openai-text.sse').map(openaiTextChunk);
+    expect(openai.filter((c) => c !== null).map((c) => JSON.parse(c!.text) as string).join('')).toBe('Hello! How can I help?');
+    expect(openai[0]).toEqual({ text: '""', finish: '' }); // the role chunk
+    expect(openai.filter((c) => c?.finish).map((c) => c!.finish)).toEqual(['stop']);
+    expect(data('anthropic-text.sse').map(anthropicTextDelta).filter((t) => t !== null).length).toBeGreaterThan(0);
+  });
+
+  it('gives the text as the literal JSON.stringify writes, whatever escapes the upstream chose', () => {
+    const chunk = (content: string) =>
+      `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${content}},"logprobs":null,"finish_reason":null}]}`;
+    const text = (content: string) => openaiTextChunk(chunk(content))?.text;
+    expect(text(JSON.stringify('plain \u2028 é 😀'))).toBe(JSON.stringify('plain \u2028 é 😀'));
+    expect(text(String.raw`"a \"quoted\" \\ \u00e9 \/ \n \ud83d\ude00"`)).toBe(JSON.stringify('a "quoted" \\ é / \n 😀'));
+    expect(text(String.raw`"lone \ud800"`)).toBe(JSON.stringify('lone \ud800'));
+    expect(anthropicTextDelta(String.raw`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\nb"}}`)).toBe(JSON.stringify('a\nb'));
   });
 
   it('leaves anything else to the full parse', () => {
-    const chunk = (delta: object, extra = '') =>
-      `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":null}]${extra}}`;
-    expect(openaiTextChunk(chunk({ content: 'a "quoted" \\ \u2028 é' }))).toBe('a "quoted" \\ \u2028 é');
+    const chunk = (delta: object, extra = '', finish = 'null') =>
+      `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${finish}}]${extra}}`;
     expect(openaiTextChunk(chunk({ content: 'x' }, ',"usage":{"prompt_tokens":1}'))).toBeNull();
-    expect(openaiTextChunk(chunk({ role: 'assistant', content: 'x' }))).toBeNull();
+    expect(openaiTextChunk(chunk({ role: 'user', content: 'x' }))).toBeNull();
+    expect(openaiTextChunk(chunk({ role: 'assistant' }))).toBeNull();
     expect(openaiTextChunk(chunk({ content: 'x', tool_calls: [] }))).toBeNull();
     expect(openaiTextChunk(chunk({ content: null }))).toBeNull();
+    expect(openaiTextChunk(chunk({ content: 'x' }, '', '"Stop!"'))).toBeNull();
     expect(openaiTextChunk(chunk({ content: 'x' }).replace('"content":"x"', '"content":"\\u12"'))).toBeNull();
+    expect(openaiTextChunk(chunk({ content: 'x' }).replace('"content":"x"', '"content":"a\tb"'))).toBeNull(); // a raw tab: not JSON
     expect(anthropicTextDelta('{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"x"}}')).toBeNull();
-    expect(anthropicTextDelta('{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\\nb"}}')).toBe('a\nb');
   });
 });
