@@ -7,7 +7,7 @@ import { bridge, createContext, type TranslateContext } from '../translate/index
 import { parseOpenAIRequest } from '../protocols/openai/types.js';
 import { parseAnthropicRequest } from '../protocols/anthropic/types.js';
 import { clientCredential } from './auth.js';
-import { errorResponse, HEARTBEAT, JSON_TYPE, SSE_HEADERS } from './respond.js';
+import { errorResponse, HEARTBEAT, JSON_TYPE, SSE_TYPE } from './respond.js';
 import { isErrorEvent, pumpStream } from './stream.js';
 import { header, type CoreRequest, type CoreResponse } from './types.js';
 import type { AbortSignalLike } from './signal.js';
@@ -135,7 +135,22 @@ interface Attempt {
   /** null: same protocol, bytes pass through */
   ctx: TranslateContext | null;
   started: number;
-  meta: Record<string, string>;
+  /** 1 for the first candidate tried */
+  attempt: number;
+}
+
+/**
+ * An answer's headers, among them which model and provider answered after how many attempts. One
+ * literal each: merging a shared header object with the per-attempt one by spread or Object.assign
+ * was ~1.5 µs of a streamed answer's CPU (profiled).
+ */
+function answerHeaders(a: Attempt, stream: boolean): Record<string, string> {
+  const model = a.c.model.id;
+  const provider = a.c.provider.name;
+  const attempts = String(a.attempt);
+  return stream
+    ? { 'content-type': SSE_TYPE, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-ones-model': model, 'x-ones-provider': provider, 'x-ones-attempts': attempts }
+    : { 'content-type': JSON_TYPE, 'x-ones-model': model, 'x-ones-provider': provider, 'x-ones-attempts': attempts };
 }
 
 /**
@@ -181,7 +196,7 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
         : c.model.id === model
           ? raw // untouched bytes: no re-serialisation on the passthrough path
           : { ...body, model: c.model.id };
-      const a: Attempt = { c, client, ctx, started: performance.now(), meta: { 'x-ones-model': c.model.id, 'x-ones-provider': c.provider.name, 'x-ones-attempts': String(attempts) } };
+      const a: Attempt = { c, client, ctx, started: performance.now(), attempt: attempts };
       let out: CoreResponse | Retry;
       try {
         const res = await c.provider.chat({ body: upstreamBody, stream, forwarded: forwardedHeaders(req, c, deps.tokenSet), signal: req.signal });
@@ -247,7 +262,7 @@ async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignal
   }
   if (signal.aborted) throw new ClientAbort();
   void deps.router.record(a.c, 'success', ttfb);
-  return { status: 200, headers: { 'content-type': JSON_TYPE, ...a.meta }, body };
+  return { status: 200, headers: answerHeaders(a, false), body };
 }
 
 async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSignalLike, deps: ChatDeps): Promise<CoreResponse | Retry> {
@@ -258,10 +273,11 @@ async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSign
     return new Retry(new ProxyError(502, `${c.provider.name}: expected an event stream, got ${contentType || 'no content-type'} (${upstreamErrorMessage(text).message})`));
   }
   // look at the first chunk before committing, so an upstream that fails at once can still fail over;
-  // wait at most one heartbeat period: after that the client gets keep-alives instead
+  // wait at most one heartbeat period: after that the client gets keep-alives instead (no timer when it is here already)
+  const ready = res.body.ready?.() === true;
   const it = res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   const head = it.next();
-  const first = await within(head, deps.heartbeatMs);
+  const first = ready ? await head : await within(head, deps.heartbeatMs);
   if (first && !first.done && startsWithError(first.value)) {
     const text = Buffer.from(first.value).toString('utf8') + (await readText(res));
     res.body.destroy();
@@ -289,7 +305,7 @@ async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSign
   });
   return {
     status: 200,
-    headers: { ...SSE_HEADERS, ...a.meta },
+    headers: answerHeaders(a, true),
     stream,
     heartbeat: { frame: HEARTBEAT[client], everyMs: deps.heartbeatMs },
     complete: () => progress.complete,

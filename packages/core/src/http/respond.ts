@@ -3,7 +3,7 @@ import { sseData, sseEvent } from '../protocols/sse.js';
 import type { CoreResponse } from './types.js';
 
 export const JSON_TYPE = 'application/json';
-export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+export const SSE_TYPE = 'text/event-stream; charset=utf-8';
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
   return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(body) };

@@ -30,6 +30,8 @@ export interface UpstreamBody extends AsyncIterable<Uint8Array> {
   bytes(): Promise<Buffer>;
   text(): Promise<string>;
   destroy(): void;
+  /** true when the next read settles at once (a chunk, the end or an error is already here); absent = unknown */
+  ready?(): boolean;
 }
 
 export interface UpstreamResponse {

@@ -120,6 +120,10 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
     return new Promise((resolve, reject) => (this.reader = { resolve, reject }));
   }
 
+  ready(): boolean {
+    return this.chunks.length > 0 || this.error !== null || this.ended || this.closed;
+  }
+
   return(): Promise<IteratorResult<Uint8Array>> {
     this.destroy();
     return Promise.resolve({ value: undefined, done: true });

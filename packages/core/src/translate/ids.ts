@@ -5,7 +5,10 @@ import { createHash, randomUUID } from 'node:crypto';
  * draws from a cached entropy pool; randomBytes per id cost a system call each
  * (measured: 2 % of a translated stream's CPU).
  */
-const random = (chars: number) => randomUUID().replace(/-/g, '').slice(0, chars);
+const random = (chars: number) => {
+  const u = randomUUID(); // 8-4-4-4-12 hex digits
+  return (u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24)).slice(0, chars);
+};
 
 /** Stable short digest: the same foreign id or tool name always rewrites to the same value, across requests too. */
 export const digest = (text: string, chars: number) => createHash('sha256').update(text).digest('base64url').slice(0, chars);

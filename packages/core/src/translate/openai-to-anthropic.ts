@@ -44,6 +44,7 @@ import {
   blockStopFrame,
   INPUT_JSON_DELTA,
   MESSAGE_STOP_FRAME,
+  messageStartFrame,
   SIGNATURE_DELTA,
   TEXT_DELTA,
   textBlockStartFrame,
@@ -375,18 +376,8 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
   private start(): string {
     if (this.started) return '';
     this.started = true;
-    const message = {
-      id: this.id,
-      type: 'message',
-      role: 'assistant',
-      model: this.ctx.model,
-      content: [],
-      stop_reason: null,
-      stop_sequence: null,
-      // the real count arrives with message_delta; clients (Claude Code's context meter) read this one first
-      usage: { input_tokens: this.ctx.estimatedInputTokens, output_tokens: 0 },
-    };
-    return sseEvent('message_start', { type: 'message_start', message });
+    // the real usage arrives with message_delta; clients (Claude Code's context meter) read this estimate first
+    return messageStartFrame(this.id, this.ctx.model, this.ctx.estimatedInputTokens);
   }
 
   /** One chunk's delta, unvalidated: fields of the wrong type count as absent. */

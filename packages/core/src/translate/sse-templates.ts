@@ -32,6 +32,11 @@ const BLOCK_DELTA_HEAD = 'event: content_block_delta\ndata: {"type":"content_blo
  */
 export const blockDeltaFrame = (index: number, kind: BlockDeltaKind, json: string): string => BLOCK_DELTA_HEAD + index + kind + json + '}}\n\n';
 
+/** = sseEvent('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens, output_tokens: 0 } } }) */
+export const messageStartFrame = (id: string, model: string, inputTokens: number): string =>
+  `event: message_start\ndata: {"type":"message_start","message":{"id":${JSON.stringify(id)},"type":"message","role":"assistant","model":${JSON.stringify(model)},` +
+  `"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":${JSON.stringify(inputTokens)},"output_tokens":0}}}\n\n`;
+
 /** The block starts and stops of text and thinking, once per block: = sseEvent('content_block_start' | 'content_block_stop', …). */
 export const textBlockStartFrame = (index: number): string =>
   `event: content_block_start\ndata: {"type":"content_block_start","index":${index},"content_block":{"type":"text","text":""}}\n\n`;
