@@ -190,9 +190,9 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
         validated = true;
       }
       // passthrough needs no context: no token estimate, no maps
-      const ctx = translate ? { ...createContext(client, body, c.model.id), defaultMaxTokens: deps.defaultMaxTokens } : null;
+      const ctx = translate ? createContext(client, body, c.model.id, deps.defaultMaxTokens) : null;
       const upstreamBody = ctx
-        ? { ...bridge(client, c.provider.protocol).request(body, ctx), model: c.model.id, stream }
+        ? translatedBody(bridge(client, c.provider.protocol).request(body, ctx), c.model.id, stream)
         : c.model.id === model
           ? raw // untouched bytes: no re-serialisation on the passthrough path
           : { ...body, model: c.model.id };
@@ -218,6 +218,13 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
   const answer = (await tryEach(plan.first)) ?? (attempts < deps.maxAttempts ? await tryEach(await plan.rest()) : null);
   if (answer) return answer;
   throw lastError ?? new ProxyError(503, 'no model could answer');
+}
+
+/** A translated request is a fresh object of ours: model and stream are set on it rather than spread into a copy (the copy showed in profiles). */
+function translatedBody(body: Record<string, unknown>, model: string, stream: boolean): Record<string, unknown> {
+  body.model = model;
+  body.stream = stream;
+  return body;
 }
 
 /** An upstream error status: fail over when another candidate could answer, else hand it to the client. */

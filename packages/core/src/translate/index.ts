@@ -53,8 +53,8 @@ export function bridge(client: Protocol, upstream: Protocol): Bridge {
   return client === 'openai' ? OPENAI_CLIENT_ANTHROPIC_UPSTREAM : ANTHROPIC_CLIENT_OPENAI_UPSTREAM;
 }
 
-/** Per-request state; `model` is what the client is told answered. Set `defaultMaxTokens` to a model's limit when known. */
-export function createContext(client: Protocol, body: Record<string, unknown>, model: string): TranslateContext {
+/** Per-request state; `model` is what the client is told answered; `defaultMaxTokens` a model's limit when known. */
+export function createContext(client: Protocol, body: Record<string, unknown>, model: string, defaultMaxTokens = DEFAULT_MAX_TOKENS): TranslateContext {
   const streamOptions = body.stream_options;
   return {
     model,
@@ -62,6 +62,6 @@ export function createContext(client: Protocol, body: Record<string, unknown>, m
     estimatedInputTokens: estimateInputTokens(client, body),
     toolNames: new Map(),
     toolIds: new Map(),
-    defaultMaxTokens: DEFAULT_MAX_TOKENS,
+    defaultMaxTokens,
   };
 }
