@@ -220,6 +220,16 @@ const SCENARIOS = [
     directCheck: checks.openaiStream,
   },
   {
+    // yardstick for streams: the same minimal proxy, writing the upstream's chunks as they come
+    id: 'reference-proxy-stream',
+    title: 'reference: minimal undici proxy, stream',
+    target: 'reference',
+    req: D_OA_STREAM,
+    check: checks.openaiStream,
+    direct: D_OA_STREAM,
+    directCheck: checks.openaiStream,
+  },
+  {
     id: 'anthropic-to-openai-stream',
     title: 'Anthropic client → OpenAI provider, stream (translation)',
     target: 'proxy',

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The smallest useful proxy, as a yardstick for the benchmark: node:http in,
 // the JSON body parsed and re-serialised, an undici keep-alive pool out, the
-// upstream's answer buffered and sent back with its status and content type.
-// What ones-proxy's passthrough does beyond this is its own overhead.
+// upstream's answer buffered and sent back with its status and content type;
+// a streamed answer (`"stream": true`) is written to the client chunk by chunk
+// as it arrives. What ones-proxy's passthrough does beyond this is its own overhead.
 //
 //   node scripts/bench/reference-proxy.mjs --json '{"upstream":"http://127.0.0.1:PORT"}'
 // Forked, it reports { ready: true, port } over IPC.
@@ -22,17 +23,25 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
     try {
-      const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const body = JSON.stringify(parsed);
       const up = await upstream.request({
         path: req.url,
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
         body,
       });
+      if (parsed.stream === true) {
+        res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'text/event-stream'), 'cache-control': 'no-cache' });
+        for await (const chunk of up.body) res.write(chunk);
+        res.end();
+        return;
+      }
       const buf = Buffer.from(await up.body.arrayBuffer());
       res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') });
       res.end(buf);
     } catch (e) {
+      if (res.headersSent) return res.destroy();
       res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: String(e?.message ?? e) } }));
     }
