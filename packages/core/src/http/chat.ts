@@ -141,8 +141,8 @@ interface Attempt {
 
 /**
  * An answer's headers, among them which model and provider answered after how many attempts. One
- * literal each: merging a shared header object with the per-attempt one by spread or Object.assign
- * was ~1.5 µs of a streamed answer's CPU (profiled).
+ * literal each: merging a shared header object with the per-attempt one (spread or Object.assign)
+ * was a quarter of a passthrough stream's own CPU, measured in-process.
  */
 function answerHeaders(a: Attempt, stream: boolean): Record<string, string> {
   const model = a.c.model.id;
@@ -251,20 +251,26 @@ async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignal
     const shape = answerShape(buf);
     if (shape) return invalid(shape === 'error' ? upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message : 'not a JSON object');
   } else {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(buf.toString('utf8'));
-    } catch (e) {
-      return invalid((e as Error).message);
-    }
-    if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') {
-      return invalid(upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message);
-    }
-    try {
-      body = JSON.stringify(bridge(a.client, a.c.provider.protocol).response(parsed, a.ctx));
-    } catch (e) {
-      if (e instanceof ProxyError) return new Retry(e);
-      throw e;
+    const text = buf.toString('utf8');
+    const b = bridge(a.client, a.c.provider.protocol);
+    const plain = b.plainAnswer?.(text, a.ctx) ?? null;
+    if (plain !== null) body = plain;
+    else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        return invalid((e as Error).message);
+      }
+      if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') {
+        return invalid(upstreamErrorMessage(text.slice(0, 2000)).message);
+      }
+      try {
+        body = JSON.stringify(b.response(parsed, a.ctx));
+      } catch (e) {
+        if (e instanceof ProxyError) return new Retry(e);
+        throw e;
+      }
     }
   }
   if (signal.aborted) throw new ClientAbort();

@@ -9,9 +9,9 @@
  */
 
 /** A JSON string literal without raw control characters (invalid JSON: the full parse decides what such a frame is) */
-const TEXT = String.raw`("(?:[^"\\\x00-\x1f]|\\.)*")`;
+export const TEXT = String.raw`("(?:[^"\\\x00-\x1f]|\\.)*")`;
 /** A string without escapes (ids, model names); one with escapes takes the full parse */
-const PLAIN = String.raw`"[^"\\]*"`;
+export const PLAIN = String.raw`"[^"\\]*"`;
 
 /**
  * OpenAI `chat.completion.chunk` whose delta is at most text (with the first
@@ -39,7 +39,7 @@ export const EMPTY_TEXT = '""';
  * none). With escapes it is decoded and re-encoded (`\u00e9` → `é`, `\/` → `/`),
  * so the client's bytes are the same as the full path's.
  */
-function canonical(literal: string): string | null {
+export function canonical(literal: string): string | null {
   if (literal.indexOf('\\') < 0) return literal;
   try {
     return JSON.stringify(JSON.parse(literal) as string);

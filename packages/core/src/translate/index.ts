@@ -8,6 +8,7 @@ import { type AnthropicRequest, AnthropicMessageSchema } from '../protocols/anth
 import { type OpenAIChatRequest, OpenAIChatCompletionSchema } from '../protocols/openai/types.js';
 import { anthropicRequestToOpenai, anthropicResponseToOpenai, AnthropicToOpenAIStream } from './anthropic-to-openai.js';
 import { estimateInputTokens } from './estimate.js';
+import { anthropicTextAnswerToOpenai } from './hot-answers.js';
 import { isRecord } from './json.js';
 import { openaiRequestToAnthropic, openaiResponseToAnthropic, OpenAIToAnthropicStream } from './openai-to-anthropic.js';
 import type { StreamTranslator, TranslateContext } from './types.js';
@@ -31,6 +32,8 @@ export interface Bridge {
   request(body: Record<string, unknown>, ctx: TranslateContext): Record<string, unknown>;
   /** Upstream non-stream JSON → client JSON; ProxyError(502) when its shape cannot be read. */
   response(upstream: unknown, ctx: TranslateContext): unknown;
+  /** The client's JSON text for the commonest upstream answer, read without a full parse; null for any other (use `response`). */
+  plainAnswer?(upstream: string, ctx: TranslateContext): string | null;
   /** Upstream SSE events → client SSE text. push() never throws on odd upstream data. */
   stream(ctx: TranslateContext): StreamTranslator;
 }
@@ -38,6 +41,7 @@ export interface Bridge {
 const OPENAI_CLIENT_ANTHROPIC_UPSTREAM: Bridge = {
   request: (body, ctx) => openaiRequestToAnthropic(body as OpenAIChatRequest, ctx),
   response: (upstream, ctx) => anthropicResponseToOpenai(parseUpstream(AnthropicMessageSchema, upstream), ctx),
+  plainAnswer: anthropicTextAnswerToOpenai,
   stream: (ctx) => new AnthropicToOpenAIStream(ctx),
 };
 
