@@ -12,7 +12,7 @@
  * verify nor use the signature.
  */
 import { badRequest, errorObject } from '../errors.js';
-import { anthropicTextDelta, EMPTY_TEXT } from './hot-frames.js';
+import { ANTHROPIC_MESSAGE_STOP, anthropicBlockStop, anthropicTextBlockStart, anthropicTextDelta, EMPTY_TEXT } from './hot-frames.js';
 import type {
   AnthropicContentBlock,
   AnthropicDocumentBlock,
@@ -226,6 +226,8 @@ export function anthropicResponseToOpenai(res: AnthropicMessage, ctx: TranslateC
 
 // ===================== stream: Anthropic upstream → OpenAI client =====================
 
+const EMPTY_TEXT_BLOCK: Record<string, unknown> = Object.freeze({ type: 'text', text: '' });
+
 type BlockState = { kind: 'text' | 'thinking' | 'other' } | { kind: 'tool'; call: number; input: Record<string, unknown>; sentArgs: boolean };
 
 /**
@@ -253,25 +255,32 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
     const text = anthropicTextDelta(event.data);
     // the common event, read without a full parse: what content_block_delta below does with it
     if (text !== null) return this.finished || text === EMPTY_TEXT ? '' : this.start() + this.frames.field(CONTENT, text);
+    // the other fixed-shape events, also without a parse
+    const data = event.data;
+    if (data === ANTHROPIC_MESSAGE_STOP) return this.finish();
+    const started = anthropicTextBlockStart(data);
+    if (started >= 0) return this.finished ? '' : this.blockStart(started, EMPTY_TEXT_BLOCK);
+    const stopped = anthropicBlockStop(data);
+    if (stopped >= 0) return this.finished ? '' : this.blockStop(stopped);
     // stream events are not validated: every field is read defensively
-    const data = parseJsonObject(event.data);
-    switch (data?.type) {
+    const parsed = parseJsonObject(data);
+    switch (parsed?.type) {
       case 'message_start':
-        mergeAnthropicUsage(this.usage, asRecord(data.message).usage);
+        mergeAnthropicUsage(this.usage, asRecord(parsed.message).usage);
         return this.start();
       // content after message_delta (only a broken upstream sends it) would follow the finish chunk: dropped
       case 'content_block_start':
-        return !this.finished && isRecord(data.content_block) ? this.blockStart(data.index, data.content_block) : '';
+        return !this.finished && isRecord(parsed.content_block) ? this.blockStart(parsed.index, parsed.content_block) : '';
       case 'content_block_delta':
-        return !this.finished && isRecord(data.delta) ? this.blockDelta(data.index, data.delta) : '';
+        return !this.finished && isRecord(parsed.delta) ? this.blockDelta(parsed.index, parsed.delta) : '';
       case 'content_block_stop':
-        return this.finished ? '' : this.blockStop(data.index);
+        return this.finished ? '' : this.blockStop(parsed.index);
       case 'message_delta':
-        return this.messageDelta(stopReasonToFinish(asString(asRecord(data.delta).stop_reason), this.toolCalls > 0), data.usage);
+        return this.messageDelta(stopReasonToFinish(asString(asRecord(parsed.delta).stop_reason), this.toolCalls > 0), parsed.usage);
       case 'message_stop':
         return this.finish();
       case 'error': {
-        const { status, message } = inStreamError(data.error);
+        const { status, message } = inStreamError(parsed.error);
         return this.fail(status, message);
       }
       default: // ping, unknown events, junk

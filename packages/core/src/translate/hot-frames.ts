@@ -29,6 +29,11 @@ const OPENAI_TEXT_CHUNK = new RegExp(
 /** Anthropic `content_block_delta` carrying a `text_delta` */
 const ANTHROPIC_TEXT_DELTA = new RegExp(String.raw`^\{"type":"content_block_delta","index":\d+,"delta":\{"type":"text_delta","text":${TEXT}\}\}$`);
 
+/** Anthropic's other per-block events, of which only the index varies: the start of a text block, and any block's stop */
+const ANTHROPIC_TEXT_BLOCK_START = /^\{"type":"content_block_start","index":(0|[1-9]\d{0,8}),"content_block":\{"type":"text","text":""\}\}$/;
+const ANTHROPIC_BLOCK_STOP = /^\{"type":"content_block_stop","index":(0|[1-9]\d{0,8})\}$/;
+export const ANTHROPIC_MESSAGE_STOP = '{"type":"message_stop"}';
+
 /** The empty string's literal */
 export const EMPTY_TEXT = '""';
 
@@ -61,6 +66,18 @@ export function openaiTextChunk(data: string): OpenAITextChunk | null {
   if (!m) return null;
   const text = m[1] === undefined ? EMPTY_TEXT : canonical(m[1]);
   return text === null ? null : { text, finish: m[2] ?? '' };
+}
+
+/** The index of an Anthropic content_block_start opening an empty text block, else -1. */
+export function anthropicTextBlockStart(data: string): number {
+  const m = ANTHROPIC_TEXT_BLOCK_START.exec(data);
+  return m ? Number(m[1]) : -1;
+}
+
+/** The index of an Anthropic content_block_stop, else -1. */
+export function anthropicBlockStop(data: string): number {
+  const m = ANTHROPIC_BLOCK_STOP.exec(data);
+  return m ? Number(m[1]) : -1;
 }
 
 /** The text of an Anthropic text_delta event as a JSON string literal, else null. */

@@ -44,6 +44,7 @@ import {
   blockStopFrame,
   INPUT_JSON_DELTA,
   MESSAGE_STOP_FRAME,
+  messageDeltaFrame,
   messageStartFrame,
   SIGNATURE_DELTA,
   TEXT_DELTA,
@@ -461,8 +462,7 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
 
   private end(): string {
     this.ended = true;
-    const delta = { type: 'message_delta', delta: { stop_reason: this.stopReason, stop_sequence: null }, usage: deltaUsage(this.usage) };
-    return sseEvent('message_delta', delta) + MESSAGE_STOP_FRAME;
+    return messageDeltaFrame(this.stopReason, deltaUsage(this.usage)) + MESSAGE_STOP_FRAME;
   }
 
   /** The per-token frame: a precomputed template, not sseEvent (see sse-templates.ts); `json` is the value's JSON literal. */

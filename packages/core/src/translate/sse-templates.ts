@@ -45,6 +45,10 @@ export const thinkingBlockStartFrame = (index: number): string =>
 export const blockStopFrame = (index: number): string => `event: content_block_stop\ndata: {"type":"content_block_stop","index":${index}}\n\n`;
 export const MESSAGE_STOP_FRAME = 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
 
+/** = sseEvent('message_delta', { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage }) */
+export const messageDeltaFrame = (stopReason: string | null, usage: object): string =>
+  `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":${JSON.stringify(stopReason)},"stop_sequence":null},"usage":${JSON.stringify(usage)}}\n\n`;
+
 // -------------------------------------------------------------- OpenAI client
 
 /** A one-string-field chunk delta: its opening up to the value. */

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AnthropicToOpenAIStream } from '../../src/translate/anthropic-to-openai.js';
-import { anthropicTextDelta, openaiTextChunk } from '../../src/translate/hot-frames.js';
+import { anthropicBlockStop, anthropicTextBlockStart, anthropicTextDelta, openaiTextChunk } from '../../src/translate/hot-frames.js';
 import { OpenAIToAnthropicStream } from '../../src/translate/openai-to-anthropic.js';
 import { fixture, makeContext, normalize, runStream } from './helpers.js';
 
@@ -42,6 +42,19 @@ describe('text-delta fast path', () => {
     expect(text(String.raw`"a \"quoted\" \\ \u00e9 \/ \n \ud83d\ude00"`)).toBe(JSON.stringify('a "quoted" \\ é / \n 😀'));
     expect(text(String.raw`"lone \ud800"`)).toBe(JSON.stringify('lone \ud800'));
     expect(anthropicTextDelta(String.raw`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\nb"}}`)).toBe(JSON.stringify('a\nb'));
+  });
+
+  it("reads Anthropic's block starts of empty text and block stops by their index alone", () => {
+    expect(anthropicTextBlockStart('{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}')).toBe(0);
+    expect(anthropicTextBlockStart('{"type":"content_block_start","index":12,"content_block":{"type":"text","text":""}}')).toBe(12);
+    expect(anthropicBlockStop('{"type":"content_block_stop","index":3}')).toBe(3);
+    // anything else: -1, and the full parse decides
+    expect(anthropicTextBlockStart('{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"hi"}}')).toBe(-1);
+    expect(anthropicTextBlockStart('{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}')).toBe(-1);
+    expect(anthropicBlockStop('{"type":"content_block_stop","index":01}')).toBe(-1); // not JSON
+    expect(anthropicBlockStop('{"type":"content_block_stop","index":1.5}')).toBe(-1);
+    expect(anthropicBlockStop('{"type":"content_block_stop","index":"1"}')).toBe(-1);
+    expect(anthropicBlockStop('{"type":"content_block_stop","index":12345678901}')).toBe(-1);
   });
 
   it('leaves anything else to the full parse', () => {
