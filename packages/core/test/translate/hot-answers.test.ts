@@ -57,6 +57,8 @@ describe('plain Anthropic answer → OpenAI completion, without a full parse', (
     ['a stop sequence', answer('x', { stop_reason: 'stop_sequence', stop_sequence: 'END' })],
     ['usage without input_tokens', answer('x', { usage: { output_tokens: 1 } })],
     ['usage that is not an object', answer('x', { usage: 5 })],
+    ['a counter that is a string', answer('x', { usage: { input_tokens: '12', output_tokens: 1 } })],
+    ['a cache counter that is a string', answer('x', { usage: { input_tokens: 12, output_tokens: 1, cache_read_input_tokens: '3' } })],
     ['pretty-printed', JSON.stringify(JSON.parse(answer('x')), null, 2)],
     ['an extra top-level field', answer('x').replace(/\}$/, ',"container":null}')],
     ['a raw control character in the text', answer('x').replace('"text":"x"', '"text":"a\tb"')],
