@@ -7,15 +7,15 @@
  * bytes are the same either way (tested).
  */
 import type { AnthropicUsage } from '../protocols/anthropic/types.js';
-import { canonical, PLAIN, TEXT } from './hot-frames.js';
+import { canonical, FLAT_OBJECT, PLAIN, TEXT } from './hot-frames.js';
 import { chatCompletionId, nowSeconds } from './ids.js';
 import { anthropicUsageToOpenai, stopReasonToFinish } from './mappings.js';
 import type { TranslateContext } from './types.js';
 
-/** Fields in the order the Messages API writes them; groups: text, stop_reason, usage (one level of nesting inside) */
+/** Fields in the order the Messages API writes them; groups: text, stop_reason, usage */
 const ANTHROPIC_TEXT_ANSWER = new RegExp(
   String.raw`^\{"id":${PLAIN},"type":"message","role":"assistant","model":${PLAIN},"content":\[\{"type":"text","text":${TEXT}\}\],` +
-    String.raw`"stop_reason":(?:null|"([a-z_]+)"),"stop_sequence":null,"usage":(\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\})\}$`,
+    String.raw`"stop_reason":(?:null|"([a-z_]+)"),"stop_sequence":null,"usage":${FLAT_OBJECT}\}$`,
 );
 
 const count = (v: unknown) => typeof v === 'number';

@@ -4,27 +4,38 @@
  * of the frame nor a JSON.stringify of its text is needed: the text's JSON
  * string literal is copied into the client's frame as it came. Measured per
  * 160-byte OpenAI chunk: ~0.6 µs for the parse alone, ~0.1 µs for the match.
- * Any other shape, an extra or reordered field, or an odd value does not
- * match and takes the full, defensive parse.
+ * The few other frames of a plain answer (role, finish, usage, block start
+ * and stop) are recognised the same way. Any other shape, an extra or
+ * reordered field, or an odd value does not match and takes the full,
+ * defensive parse.
  */
+
+import { parseJsonObject } from './json.js';
 
 /** A JSON string literal without raw control characters (invalid JSON: the full parse decides what such a frame is) */
 export const TEXT = String.raw`("(?:[^"\\\x00-\x1f]|\\.)*")`;
 /** A string without escapes (ids, model names); one with escapes takes the full parse */
 export const PLAIN = String.raw`"[^"\\]*"`;
 
-/**
- * OpenAI `chat.completion.chunk` whose delta is at most text (with the first
- * chunk's role) and whose finish_reason is null or a plain word; fields as
- * OpenAI and compatible servers order them.
- */
-const OPENAI_TEXT_CHUNK = new RegExp(
+/** A JSON object with objects at most one level inside it, no string holding a brace (usage counters and their details) */
+export const FLAT_OBJECT = String.raw`(\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\})`;
+
+/** The start of every OpenAI `chat.completion.chunk`, up to its choices; fields as OpenAI and compatible servers order them */
+const OPENAI_CHUNK_HEAD =
   String.raw`^\{"id":${PLAIN},"object":"chat\.completion\.chunk","created":\d+,"model":${PLAIN},` +
-    String.raw`(?:"service_tier":(?:null|${PLAIN}),)?(?:"system_fingerprint":(?:null|${PLAIN}),)?` +
-    String.raw`"choices":\[\{"index":0,"delta":\{(?:(?:"role":"assistant",)?"content":${TEXT}(?:,"refusal":null)?)?\},` +
-    String.raw`"logprobs":null,"finish_reason":(?:null|"([a-z_]+)")\}\]` +
-    String.raw`(?:,"usage":null)?(?:,"obfuscation":${PLAIN})?\}$`,
+  String.raw`(?:"service_tier":(?:null|${PLAIN}),)?(?:"system_fingerprint":(?:null|${PLAIN}),)?"choices":`;
+const OPENAI_CHUNK_TAIL = String.raw`(?:,"obfuscation":${PLAIN})?\}$`;
+
+/** A chunk whose delta is at most text (with the first chunk's role) and whose finish_reason is null or a plain word */
+const OPENAI_TEXT_CHUNK = new RegExp(
+  OPENAI_CHUNK_HEAD +
+    String.raw`\[\{"index":0,"delta":\{(?:(?:"role":"assistant",)?"content":${TEXT}(?:,"refusal":null)?)?\},` +
+    String.raw`"logprobs":null,"finish_reason":(?:null|"([a-z_]+)")\}\](?:,"usage":null)?` +
+    OPENAI_CHUNK_TAIL,
 );
+
+/** The include_usage chunk: no choices, the usage */
+const OPENAI_USAGE_CHUNK = new RegExp(OPENAI_CHUNK_HEAD + String.raw`\[\],"usage":${FLAT_OBJECT}` + OPENAI_CHUNK_TAIL);
 
 /** Anthropic `content_block_delta` carrying a `text_delta` */
 const ANTHROPIC_TEXT_DELTA = new RegExp(String.raw`^\{"type":"content_block_delta","index":\d+,"delta":\{"type":"text_delta","text":${TEXT}\}\}$`);
@@ -78,6 +89,12 @@ export function anthropicTextBlockStart(data: string): number {
 export function anthropicBlockStop(data: string): number {
   const m = ANTHROPIC_BLOCK_STOP.exec(data);
   return m ? Number(m[1]) : -1;
+}
+
+/** The usage of an OpenAI include_usage chunk (parsed alone), else null. */
+export function openaiUsageChunk(data: string): Record<string, unknown> | null {
+  const m = OPENAI_USAGE_CHUNK.exec(data);
+  return m ? parseJsonObject(m[1]!) : null;
 }
 
 /** The text of an Anthropic text_delta event as a JSON string literal, else null. */

@@ -4,7 +4,7 @@
  * (whole response and stream).
  */
 import { badRequest, errorObject } from '../errors.js';
-import { EMPTY_TEXT, openaiTextChunk } from './hot-frames.js';
+import { EMPTY_TEXT, openaiTextChunk, openaiUsageChunk } from './hot-frames.js';
 import type {
   AnthropicContentBlock,
   AnthropicDocumentBlock,
@@ -333,6 +333,13 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
       const out = this.start();
       if (this.stopReason) return out;
       return out + (hot.text === EMPTY_TEXT ? '' : this.blockDelta('text', TEXT_DELTA, hot.text)) + (hot.finish ? this.finishReason(hot.finish) : '');
+    }
+    const usage = openaiUsageChunk(event.data);
+    if (usage) {
+      // the include_usage chunk, its usage parsed alone: what the general path does with it
+      const out = this.start();
+      this.usage = openaiUsageToAnthropic(usage as OpenAIUsage);
+      return this.stopReason ? out + this.end() : out;
     }
     if (event.data.trim() === '[DONE]') return this.finish();
     const chunk = parseJsonObject(event.data);

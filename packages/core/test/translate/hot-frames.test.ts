@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AnthropicToOpenAIStream } from '../../src/translate/anthropic-to-openai.js';
-import { anthropicBlockStop, anthropicTextBlockStart, anthropicTextDelta, openaiTextChunk } from '../../src/translate/hot-frames.js';
+import { anthropicBlockStop, anthropicTextBlockStart, anthropicTextDelta, openaiTextChunk, openaiUsageChunk } from '../../src/translate/hot-frames.js';
 import { OpenAIToAnthropicStream } from '../../src/translate/openai-to-anthropic.js';
 import { fixture, makeContext, normalize, runStream } from './helpers.js';
 
@@ -42,6 +42,20 @@ describe('text-delta fast path', () => {
     expect(text(String.raw`"a \"quoted\" \\ \u00e9 \/ \n \ud83d\ude00"`)).toBe(JSON.stringify('a "quoted" \\ é / \n 😀'));
     expect(text(String.raw`"lone \ud800"`)).toBe(JSON.stringify('lone \ud800'));
     expect(anthropicTextDelta(String.raw`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\nb"}}`)).toBe(JSON.stringify('a\nb'));
+  });
+
+  it("reads OpenAI's include_usage chunk by its usage alone", () => {
+    const usageChunks = FIXTURES.filter((f) => f.startsWith('openai-'))
+      .flatMap((f) => fixture(f).split('\n'))
+      .filter((l) => l.startsWith('data: ') && l.includes('"choices":[],"usage":{'))
+      .map((l) => l.slice(6));
+    expect(usageChunks.length).toBeGreaterThan(2);
+    for (const data of usageChunks) expect(openaiUsageChunk(data)).toEqual((JSON.parse(data) as { usage: unknown }).usage);
+    const chunk = (rest: string) => `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]${rest}}`;
+    expect(openaiUsageChunk(chunk(',"usage":null'))).toBeNull();
+    expect(openaiUsageChunk(chunk(',"usage":{"a":{"b":{"c":1}}}'))).toBeNull(); // deeper than the pattern reads
+    expect(openaiUsageChunk(chunk(',"usage":{"prompt_tokens":1,'))).toBeNull();
+    expect(openaiUsageChunk(chunk(''))).toBeNull();
   });
 
   it("reads Anthropic's block starts of empty text and block stops by their index alone", () => {
