@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// The proxy's own CPU per request, without sockets: proxy.handle() on the built
+// core, the upstream a dispatcher that answers at once from the mock's
+// prebuilt answers, 32 requests in flight. What is left out (node:http,
+// undici, the kernel) is the same for every scenario, so differences here are
+// the proxy's own code, measured with far less noise than through the network.
+//
+//   node scripts/bench/own-cpu.mjs [scenario …]    (default: all)
+//   ROUNDS=7 REQUESTS=20000 node scripts/bench/own-cpu.mjs a2o-stream o2a
+//
+// Prints the lowest and the median µs per request over ROUNDS rounds per
+// scenario, rounds of all scenarios interleaved.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildAnswer } from './mock.mjs';
+
+const root = new URL('../..', import.meta.url).pathname;
+const core = join(root, 'packages/core/dist/index.js');
+const { createProxy, ClientSignal } = await import(pathToFileURL(core).href).catch(() => {
+  console.error(`own-cpu: ${core} is missing: build first (pnpm build)`);
+  process.exit(2);
+});
+
+const SHAPE = { chunks: 20, chunkSize: 8 };
+const answers = new Map();
+for (const protocol of ['openai', 'anthropic'])
+  for (const stream of [false, true])
+    for (const usage of [false, true]) {
+      const a = buildAnswer(protocol, protocol === 'openai' ? 'm' : 'c', stream, usage, SHAPE);
+      answers.set(`${protocol}|${stream}|${usage}`, a.whole ?? Buffer.concat([].concat(a.body ?? a)));
+    }
+
+/** An undici dispatcher that answers every call from the prebuilt answers, in the next microtask. */
+const controller = { paused: false, aborted: false, abort() {}, pause() {}, resume() {} };
+const dispatcher = {
+  dispatch(opts, handler) {
+    const body = JSON.parse(typeof opts.body === 'string' ? opts.body : Buffer.from(opts.body).toString('utf8'));
+    const protocol = opts.path.endsWith('/messages') ? 'anthropic' : 'openai';
+    const answer = answers.get(`${protocol}|${body.stream === true}|${body.stream_options?.include_usage === true}`);
+    queueMicrotask(() => {
+      handler.onRequestStart?.(controller, {});
+      handler.onResponseStart(controller, 200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' }, 'OK');
+      handler.onResponseData(controller, answer);
+      handler.onResponseEnd(controller, {});
+    });
+    return true;
+  },
+  close: async () => {},
+  destroy: async () => {},
+  on() {
+    return this;
+  },
+  once() {
+    return this;
+  },
+  off() {
+    return this;
+  },
+};
+
+const proxy = createProxy({
+  dispatcher,
+  providers: [
+    { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: 'k', models: ['m'] },
+    { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: 'k', models: ['c'] },
+  ],
+});
+
+const OA = { path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer k' } };
+const AN = { path: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } };
+const messages = [{ role: 'user', content: 'Say something short.' }];
+const body = (o) => Buffer.from(JSON.stringify({ messages, max_tokens: 64, ...o }));
+const SCENARIOS = {
+  'openai-passthrough': { ...OA, body: body({ model: 'm' }) },
+  'openai-passthrough-stream': { ...OA, body: body({ model: 'm', stream: true, stream_options: { include_usage: true } }) },
+  'a2o-stream': { ...AN, body: body({ model: 'm', stream: true }) },
+  a2o: { ...AN, body: body({ model: 'm' }) },
+  o2a: { ...OA, body: body({ model: 'c' }) },
+  'o2a-stream': { ...OA, body: body({ model: 'c', stream: true }) },
+};
+
+async function once({ path, headers, body }) {
+  const out = await proxy.handle({ method: 'POST', path, search: '', headers, readBody: async () => body, signal: new ClientSignal() });
+  if (out.status !== 200) throw new Error(`${path} answered ${out.status}: ${out.body}`);
+  if (out.stream) for await (const chunk of out.stream) void chunk;
+}
+
+async function drive(s, n, inFlight = 32) {
+  let left = n;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (left-- > 0) await once(s);
+  }));
+}
+
+const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(SCENARIOS);
+const unknown = names.filter((n) => !SCENARIOS[n]);
+if (unknown.length) {
+  console.error(`own-cpu: no scenario ${unknown.join(', ')} (there are ${Object.keys(SCENARIOS).join(', ')})`);
+  process.exit(2);
+}
+const requests = Number(process.env.REQUESTS ?? 20_000);
+const rounds = Number(process.env.ROUNDS ?? 5);
+for (const n of names) await drive(SCENARIOS[n], 5000); // warm-up
+const us = Object.fromEntries(names.map((n) => [n, []]));
+for (let r = 0; r < rounds; r++)
+  for (const n of names) {
+    const t = process.cpuUsage();
+    await drive(SCENARIOS[n], requests);
+    const d = process.cpuUsage(t);
+    us[n].push((d.user + d.system) / requests);
+  }
+console.log(`own CPU per request, µs (${rounds} rounds × ${requests.toLocaleString('en-US')} requests, 32 in flight)`);
+for (const n of names) {
+  const v = us[n].sort((a, b) => a - b);
+  console.log(`  ${n.padEnd(28)} lowest ${v[0].toFixed(1).padStart(5)}   median ${v[v.length >> 1].toFixed(1).padStart(5)}`);
+}
