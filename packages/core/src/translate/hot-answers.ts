@@ -1,15 +1,16 @@
 /**
- * The non-stream answer most calls get, one text block and the usage,
+ * The non-stream answer most calls get, one piece of text and the usage,
  * recognised whole by an anchored pattern: the client's JSON is written from
  * a template with the text's JSON literal copied in, instead of parsing,
  * validating, translating and re-serialising the whole answer (only the
- * usage is parsed). Any other shape takes the full path; the
- * bytes are the same either way (tested).
+ * usage is parsed). Any other shape takes the full path; the bytes are the
+ * same either way (tested).
  */
 import type { AnthropicUsage } from '../protocols/anthropic/types.js';
-import { canonical, FLAT_OBJECT, PLAIN, TEXT } from './hot-frames.js';
-import { chatCompletionId, nowSeconds } from './ids.js';
-import { anthropicUsageToOpenai, stopReasonToFinish } from './mappings.js';
+import { OpenAIUsageSchema } from '../protocols/openai/types.js';
+import { canonical, EMPTY_TEXT, FLAT_OBJECT, PLAIN, TEXT } from './hot-frames.js';
+import { chatCompletionId, messageId, nowSeconds } from './ids.js';
+import { anthropicUsageToOpenai, finishToStopReason, openaiUsageToAnthropic, stopReasonToFinish } from './mappings.js';
 import type { TranslateContext } from './types.js';
 
 /** Fields in the order the Messages API writes them; groups: text, stop_reason, usage */
@@ -47,5 +48,36 @@ export function anthropicTextAnswerToOpenai(answer: string, ctx: TranslateContex
     `{"id":"${chatCompletionId()}","object":"chat.completion","created":${nowSeconds()},"model":${JSON.stringify(ctx.model)},` +
     `"choices":[{"index":0,"message":{"role":"assistant","content":${text},"refusal":null},"finish_reason":"${stopReasonToFinish(m![2], false)}","logprobs":null}],` +
     `"usage":${JSON.stringify(anthropicUsageToOpenai(usage))}}`
+  );
+}
+
+/**
+ * An OpenAI completion of one choice whose message is only text; fields in the order OpenAI writes
+ * them. Groups: text, finish_reason, usage.
+ */
+const OPENAI_TEXT_ANSWER = new RegExp(
+  String.raw`^\{"id":${PLAIN},"object":"chat\.completion","created":\d+,"model":${PLAIN},` +
+    String.raw`"choices":\[\{"index":0,"message":\{"role":"assistant","content":${TEXT},"refusal":null(?:,"annotations":\[\])?\},` +
+    String.raw`"logprobs":null,"finish_reason":"([a-z_]+)"\}\],"usage":${FLAT_OBJECT}` +
+    String.raw`(?:,"service_tier":(?:null|${PLAIN}))?(?:,"system_fingerprint":(?:null|${PLAIN}))?\}$`,
+);
+
+/** The Anthropic message for an OpenAI completion whose message is only (non-empty) text, or null for any other answer. */
+export function openaiTextAnswerToAnthropic(answer: string, ctx: TranslateContext): string | null {
+  const m = OPENAI_TEXT_ANSWER.exec(answer);
+  const text = m ? canonical(m[1]!) : null;
+  // an empty text is no text block at all: the full path knows
+  if (text === null || text === EMPTY_TEXT) return null;
+  let usage;
+  try {
+    // its details are nested and optional: the schema checks them (still far less than the whole answer's parse)
+    usage = OpenAIUsageSchema.safeParse(JSON.parse(m![3]!));
+  } catch {
+    return null;
+  }
+  if (!usage.success) return null;
+  return (
+    `{"id":"${messageId()}","type":"message","role":"assistant","model":${JSON.stringify(ctx.model)},"content":[{"type":"text","text":${text}}],` +
+    `"stop_reason":"${finishToStopReason(m![2], false)}","stop_sequence":null,"usage":${JSON.stringify(openaiUsageToAnthropic(usage.data))}}`
   );
 }

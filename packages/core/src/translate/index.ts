@@ -8,7 +8,7 @@ import { type AnthropicRequest, AnthropicMessageSchema } from '../protocols/anth
 import { type OpenAIChatRequest, OpenAIChatCompletionSchema } from '../protocols/openai/types.js';
 import { anthropicRequestToOpenai, anthropicResponseToOpenai, AnthropicToOpenAIStream } from './anthropic-to-openai.js';
 import { estimateInputTokens } from './estimate.js';
-import { anthropicTextAnswerToOpenai } from './hot-answers.js';
+import { anthropicTextAnswerToOpenai, openaiTextAnswerToAnthropic } from './hot-answers.js';
 import { isRecord } from './json.js';
 import { openaiRequestToAnthropic, openaiResponseToAnthropic, OpenAIToAnthropicStream } from './openai-to-anthropic.js';
 import type { StreamTranslator, TranslateContext } from './types.js';
@@ -48,6 +48,7 @@ const OPENAI_CLIENT_ANTHROPIC_UPSTREAM: Bridge = {
 const ANTHROPIC_CLIENT_OPENAI_UPSTREAM: Bridge = {
   request: (body, ctx) => anthropicRequestToOpenai(body as AnthropicRequest, ctx),
   response: (upstream, ctx) => openaiResponseToAnthropic(parseUpstream(OpenAIChatCompletionSchema, upstream), ctx),
+  plainAnswer: openaiTextAnswerToAnthropic,
   stream: (ctx) => new OpenAIToAnthropicStream(ctx),
 };
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bridge } from '../../src/translate/index.js';
-import { anthropicTextAnswerToOpenai } from '../../src/translate/hot-answers.js';
+import { anthropicTextAnswerToOpenai, openaiTextAnswerToAnthropic } from '../../src/translate/hot-answers.js';
 import { makeContext } from './helpers.js';
 
 const answer = (text: unknown, extra: { stop_reason?: unknown; stop_sequence?: unknown; usage?: unknown } = {}) =>
@@ -66,5 +66,65 @@ describe('plain Anthropic answer → OpenAI completion, without a full parse', (
     ['an error object', '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'],
   ])('%s: left to the full path', (_name, text) => {
     expect(anthropicTextAnswerToOpenai(text, makeContext())).toBeNull();
+  });
+});
+
+const completion = (content: unknown, extra: { finish_reason?: unknown; usage?: unknown; message?: object; tail?: object } = {}) =>
+  JSON.stringify({
+    id: 'chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG',
+    object: 'chat.completion',
+    created: 1741570283,
+    model: 'gpt-4o-2024-08-06',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: null, ...extra.message },
+        logprobs: null,
+        finish_reason: 'finish_reason' in extra ? extra.finish_reason : 'stop',
+      },
+    ],
+    usage: 'usage' in extra ? extra.usage : { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 },
+    ...extra.tail,
+  });
+
+const normalizeMessage = (json: string) => json.replace(/"msg_[0-9a-f]+"/, '"ID"');
+const fullPathToAnthropic = (text: string) => JSON.stringify(bridge('anthropic', 'openai').response(JSON.parse(text), makeContext()));
+
+describe('plain OpenAI completion → Anthropic message, without a full parse', () => {
+  const realUsage = {
+    prompt_tokens: 1117,
+    completion_tokens: 46,
+    total_tokens: 1163,
+    prompt_tokens_details: { cached_tokens: 1024, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+  it.each([
+    ['plain text', completion('Hello! How can I help?')],
+    ['annotations, service tier and fingerprint', completion('hi', { message: { annotations: [] }, tail: { service_tier: 'default', system_fingerprint: 'fp_f9f4fb6dbf' } })],
+    ['escapes the upstream chose', completion('x').replace('"content":"x"', String.raw`"content":"a \"q\" \\ \u00e9 \/ \n \ud83d\ude00"`)],
+    ['cached prompt tokens in the details', completion('hi', { usage: realUsage })],
+    ['length', completion('cut', { finish_reason: 'length' })],
+    ['content_filter', completion('no', { finish_reason: 'content_filter' })],
+  ])('%s: the same bytes as the full path', (_name, text) => {
+    const fast = openaiTextAnswerToAnthropic(text, makeContext());
+    expect(fast).not.toBeNull();
+    expect(normalizeMessage(fast!)).toBe(normalizeMessage(fullPathToAnthropic(text)));
+    expect(JSON.parse(fast!).id).toMatch(/^msg_[0-9a-f]{24}$/);
+  });
+
+  it.each([
+    ['empty text', completion('')],
+    ['no content', completion(null)],
+    ['a refusal', completion(null, { message: { refusal: 'I cannot' } })],
+    ['tool calls', completion(null, { message: { tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] } })],
+    ['reasoning beside the text', completion('x', { message: { reasoning_content: 'thought' } })],
+    ['no usage', completion('x', { usage: null })],
+    ['usage with a counter that is a string', completion('x', { usage: { prompt_tokens: '1', completion_tokens: 1 } })],
+    ['no finish_reason', completion('x', { finish_reason: null })],
+    ['two choices', completion('x').replace('"finish_reason":"stop"}]', '"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":"y","refusal":null},"logprobs":null,"finish_reason":"stop"}]')],
+    ['pretty-printed', JSON.stringify(JSON.parse(completion('x')), null, 2)],
+    ['an error object', '{"error":{"message":"Rate limit","type":"rate_limit_error","param":null,"code":null}}'],
+  ])('%s: left to the full path', (_name, text) => {
+    expect(openaiTextAnswerToAnthropic(text, makeContext())).toBeNull();
   });
 });
