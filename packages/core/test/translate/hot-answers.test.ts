@@ -21,8 +21,10 @@ const answer = (text: unknown, extra: { stop_reason?: unknown; stop_sequence?: u
   });
 
 /** ids and timestamps differ per call */
-const normalize = (json: string) => json.replace(/"chatcmpl-[0-9a-f]+"/, '"ID"').replace(/"created":\d+/, '"created":0');
-const fullPath = (text: string) => JSON.stringify(bridge('openai', 'anthropic').response(JSON.parse(text), makeContext()));
+const normalize = (json: string) => json.replace(/"(chatcmpl-|msg_)[0-9a-f]+"/, '"ID"').replace(/"created":\d+/, '"created":0');
+/** parse → validate → translate → stringify, for an upstream's answer */
+const fullPath = (client: 'openai' | 'anthropic', text: string) =>
+  JSON.stringify(bridge(client, client === 'openai' ? 'anthropic' : 'openai').response(JSON.parse(text), makeContext()));
 
 describe('plain Anthropic answer → OpenAI completion, without a full parse', () => {
   const realUsage = {
@@ -45,7 +47,7 @@ describe('plain Anthropic answer → OpenAI completion, without a full parse', (
   ])('%s: the same bytes as the full path', (_name, text) => {
     const fast = anthropicTextAnswerToOpenai(text, makeContext());
     expect(fast).not.toBeNull();
-    expect(normalize(fast!)).toBe(normalize(fullPath(text)));
+    expect(normalize(fast!)).toBe(normalize(fullPath('openai', text)));
     expect(JSON.parse(fast!).id).toMatch(/^chatcmpl-[0-9a-f]{24}$/);
   });
 
@@ -87,9 +89,6 @@ const completion = (content: unknown, extra: { finish_reason?: unknown; usage?: 
     ...extra.tail,
   });
 
-const normalizeMessage = (json: string) => json.replace(/"msg_[0-9a-f]+"/, '"ID"');
-const fullPathToAnthropic = (text: string) => JSON.stringify(bridge('anthropic', 'openai').response(JSON.parse(text), makeContext()));
-
 describe('plain OpenAI completion → Anthropic message, without a full parse', () => {
   const realUsage = {
     prompt_tokens: 1117,
@@ -108,7 +107,7 @@ describe('plain OpenAI completion → Anthropic message, without a full parse', 
   ])('%s: the same bytes as the full path', (_name, text) => {
     const fast = openaiTextAnswerToAnthropic(text, makeContext());
     expect(fast).not.toBeNull();
-    expect(normalizeMessage(fast!)).toBe(normalizeMessage(fullPathToAnthropic(text)));
+    expect(normalize(fast!)).toBe(normalize(fullPath('anthropic', text)));
     expect(JSON.parse(fast!).id).toMatch(/^msg_[0-9a-f]{24}$/);
   });
 
