@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import { ClientAbort, isTransportError, transportError } from '../providers/http.js';
 import type { ForwardedHeaders, UpstreamResponse } from '../providers/types.js';
 import type { Candidate, Router } from '../router/router.js';
-import { bridge, createContext, type TranslateContext } from '../translate/index.js';
+import { type Bridge, bridge, createContext, type TranslateContext } from '../translate/index.js';
 import { parseOpenAIRequest } from '../protocols/openai/types.js';
 import { parseAnthropicRequest } from '../protocols/anthropic/types.js';
 import { clientCredential } from './auth.js';
@@ -251,31 +251,34 @@ async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignal
     const shape = answerShape(buf);
     if (shape) return invalid(shape === 'error' ? upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message : 'not a JSON object');
   } else {
-    const text = buf.toString('utf8');
-    const b = bridge(a.client, a.c.provider.protocol);
-    const plain = b.plainAnswer?.(text, a.ctx) ?? null;
-    if (plain !== null) body = plain;
-    else {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        return invalid((e as Error).message);
-      }
-      if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') {
-        return invalid(upstreamErrorMessage(text.slice(0, 2000)).message);
-      }
-      try {
-        body = JSON.stringify(b.response(parsed, a.ctx));
-      } catch (e) {
-        if (e instanceof ProxyError) return new Retry(e);
-        throw e;
-      }
-    }
+    const translated = translateAnswer(buf.toString('utf8'), a.ctx, bridge(a.client, a.c.provider.protocol), invalid);
+    if (translated instanceof Retry) return translated;
+    body = translated;
   }
   if (signal.aborted) throw new ClientAbort();
   void deps.router.record(a.c, 'success', ttfb);
   return { status: 200, headers: answerHeaders(a, false), body };
+}
+
+/** The client's JSON for an upstream's answer: the plain answer's template when it is one, else parse, translate, stringify. */
+function translateAnswer(text: string, ctx: TranslateContext, b: Bridge, invalid: (why: string) => Retry): string | Retry {
+  const plain = b.plainAnswer?.(text, ctx) ?? null;
+  if (plain !== null) return plain;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return invalid((e as Error).message);
+  }
+  if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') {
+    return invalid(upstreamErrorMessage(text.slice(0, 2000)).message);
+  }
+  try {
+    return JSON.stringify(b.response(parsed, ctx));
+  } catch (e) {
+    if (e instanceof ProxyError) return new Retry(e);
+    throw e;
+  }
 }
 
 async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSignalLike, deps: ChatDeps): Promise<CoreResponse | Retry> {
