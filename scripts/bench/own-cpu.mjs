@@ -60,11 +60,13 @@ const dispatcher = {
   },
 };
 
+// keys of a real key's length: the proxy masks configured secrets in what upstreams send, and that has a cost
+const KEY = 'sk-bench-0123456789abcdefghijklmnopqrstuvwxyz0123';
 const proxy = createProxy({
   dispatcher,
   providers: [
-    { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: 'k', models: ['m'] },
-    { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: 'k', models: ['c'] },
+    { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: KEY, models: ['m'] },
+    { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: KEY, models: ['c'] },
   ],
 });
 

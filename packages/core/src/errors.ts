@@ -42,7 +42,7 @@ const OPENAI_TYPES: Record<number, [type: string, code: string | null]> = {
   400: ['invalid_request_error', null],
   401: ['invalid_request_error', 'invalid_api_key'],
   403: ['permission_error', null],
-  404: ['invalid_request_error', 'model_not_found'],
+  404: ['invalid_request_error', null],
   405: ['invalid_request_error', 'method_not_allowed'],
   413: ['invalid_request_error', 'request_too_large'],
   429: ['rate_limit_exceeded', 'rate_limit_exceeded'],

@@ -13,7 +13,7 @@ import { guessProtocol, RouteTable } from './http/routes.js';
 import { BodyTooLarge, type CoreRequest, type CoreResponse } from './http/types.js';
 import { toWebHandler } from './http/web.js';
 import { silentLogger, type Logger } from './logger.js';
-import { makeRedactor, redactingLogger } from './secrets.js';
+import { makeRedactor, makeStreamRedactor, redactingLogger } from './secrets.js';
 import { makeCors } from './http/cors.js';
 import { Pools, ClientAbort } from './providers/http.js';
 import { createProvider } from './providers/index.js';
@@ -60,11 +60,13 @@ const STATS_PATHS = ['/api/v1/stats'];
 export function createProxy(options: ProxyOptions = {}): Proxy {
   const { logger, dispatcher, routerStore, ...rest } = options;
   const config = parseOptions(rest);
-  const redact = makeRedactor([config.token, ...config.providers.flatMap((p) => [p.apiKey, p.type === 'degpt' ? p.authCookie : undefined])]);
+  const secrets = [config.token, ...config.providers.flatMap((p) => [p.apiKey, p.type === 'degpt' ? p.authCookie : undefined])];
+  const redact = makeRedactor(secrets);
   const log = logger ? redactingLogger(logger, redact) : silentLogger;
   const cors = makeCors(config.cors);
   const pools = new Pools(dispatcher);
-  const providers = config.providers.map((p) => createProvider(p, pools, config.timeouts, log));
+  const upstreams = { pools, timeouts: config.timeouts, maxAnswerBytes: config.limits.maxAnswerBytes };
+  const providers = config.providers.map((p) => createProvider(p, upstreams, log));
   const catalog = new Catalog(providers, config.cacheDurationSeconds * 1000, log);
   const router = new Router(catalog, {
     store: routerStore ?? new MemoryRouterStore(),
@@ -82,6 +84,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     tokenSet: tokenOk !== null,
     heartbeatMs: config.heartbeatMs,
     defaultMaxTokens: config.defaultMaxTokens,
+    redact,
+    streamRedactor: makeStreamRedactor(secrets),
   };
 
   const routes = new RouteTable()
@@ -117,7 +121,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   async function dispatch(req: CoreRequest): Promise<CoreResponse> {
     const route = routes.match(req.path);
     if (!route) return errorResponse(guessProtocol(req), new ProxyError(404, `no route for ${req.method} ${req.path}`));
-    const handler = route.methods[req.method as 'GET' | 'POST'];
+    const handler = route.methods[(req.method === 'HEAD' ? 'GET' : req.method) as 'GET' | 'POST'];
     if (!handler) {
       const preflight = req.method === 'OPTIONS' && cors?.preflight(req, Object.keys(route.methods).join(', '));
       if (preflight) return preflight;

@@ -6,7 +6,8 @@ describe('error mapping', () => {
     [400, 'invalid_request_error', 'invalid_request_error', null],
     [401, 'authentication_error', 'invalid_request_error', 'invalid_api_key'],
     [403, 'permission_error', 'permission_error', null],
-    [404, 'not_found_error', 'invalid_request_error', 'model_not_found'],
+    // a 404 may be a route or a model: code only where the proxy knows it is a model
+    [404, 'not_found_error', 'invalid_request_error', null],
     [413, 'request_too_large', 'invalid_request_error', 'request_too_large'],
     [429, 'rate_limit_error', 'rate_limit_exceeded', 'rate_limit_exceeded'],
     [500, 'api_error', 'server_error', null],

@@ -23,6 +23,16 @@ export interface ProxyServer extends Server {
   shutdown(graceMs?: number): Promise<void>;
 }
 
+const INTERNAL_OPENAI = '{"error":{"message":"internal error in the proxy","type":"server_error","param":null,"code":null}}';
+const INTERNAL_ANTHROPIC = '{"type":"error","error":{"type":"api_error","message":"internal error in the proxy"}}';
+
+/** What a request that node could not parse gets: status, status text, message. */
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'request headers are larger than the server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request did not arrive in time'],
+  default: [400, 'Bad Request', 'the request is not valid HTTP'],
+};
+
 export function createServer(proxy: Proxy, options: ServerOptions = {}): ProxyServer {
   // a count, not a Set of responses: a long-lived collection that takes every response in turn
   // kept each request's objects alive through a young-generation GC (measured: ~1.7 MB promoted per
@@ -44,8 +54,11 @@ export function createServer(proxy: Proxy, options: ServerOptions = {}): ProxySe
       serveNode(proxy, req, res, req.url, undefined, () => active--).catch((e: Error) => {
         options.logger?.error({ err: e.message, path: req.url }, 'response failed');
         if (!res.headersSent) {
+          // a failed writeHead leaves its status text behind: set both again
+          res.statusMessage = 'Internal Server Error';
+          const anthropic = (req.url ?? '').includes('/messages');
           res.writeHead(500, { 'content-type': 'application/json' });
-          res.end('{"error":{"message":"internal error in the proxy","type":"server_error","param":null,"code":null}}');
+          res.end(anthropic ? INTERNAL_ANTHROPIC : INTERNAL_OPENAI);
         } else res.destroy();
       });
     },
@@ -53,8 +66,10 @@ export function createServer(proxy: Proxy, options: ServerOptions = {}): ProxySe
   // streams are long-lived: the socket timeout is the proxy's own idle timeout, not node's
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    const [status, text, message] = CLIENT_ERRORS[err.code ?? ''] ?? CLIENT_ERRORS.default!;
+    // the request was never read, so its protocol is unknown: OpenAI's error shape, which says what happened
+    const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   });
 
   let closing: Promise<void> | null = null;

@@ -76,6 +76,8 @@ export const optionsSchema = z.strictObject({
   limits: z
     .strictObject({
       maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
+      /** most bytes of one upstream answer read whole (non-stream answers, error bodies, model lists, count_tokens) */
+      maxAnswerBytes: z.number().int().positive().default(64 * 1024 * 1024),
     })
     .prefault({}),
   timeouts: timeouts.prefault({}),

@@ -1,4 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Protocol } from '../errors.js';
+import type { Provider } from '../providers/types.js';
+import type { Catalog } from '../router/catalog.js';
 import { header, type HeaderMap } from './types.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -25,4 +28,28 @@ export function makeTokenCheck(token: string): (h: HeaderMap) => boolean {
     const b = key !== undefined && timingSafeEqual(digest(key), want);
     return a || b;
   };
+}
+
+/**
+ * Bring-your-own-key: the one provider a client's credential is meant for,
+ * so failover never carries it to another host. The provider named by
+ * `provider/model`; else the first keyless provider (configuration order)
+ * that lists the requested model, one speaking the route's protocol before
+ * others; else (`auto`, an unlisted model) the first keyless provider of the
+ * route's protocol. Null when that provider has a key of its own: then no
+ * provider gets the client's credential.
+ */
+export function credentialOwner(client: Protocol, requested: string, catalog: Catalog): Provider | null {
+  const providers = catalog.providers;
+  const slash = requested.indexOf('/');
+  if (slash > 0) {
+    const named = providers.find((p) => p.name === requested.slice(0, slash));
+    if (named) return named.keyless ? named : null;
+  }
+  const listing = catalog.find(requested).filter((e) => e.provider.keyless);
+  const owner =
+    listing.find((e) => e.provider.protocol === client)?.provider ??
+    listing[0]?.provider ??
+    providers.find((p) => p.keyless && p.protocol === client);
+  return owner ?? null;
 }

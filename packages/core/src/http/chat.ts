@@ -1,16 +1,19 @@
 import { ProxyError, badRequest, upstreamErrorMessage, type Protocol } from '../errors.js';
+import { decodeJson, nestedDeeperThan, MAX_JSON_DEPTH } from './json-body.js';
 import type { Logger } from '../logger.js';
 import { ClientAbort, isTransportError, transportError } from '../providers/http.js';
-import type { ForwardedHeaders, UpstreamResponse } from '../providers/types.js';
+import type { ForwardedHeaders, Provider, UpstreamResponse } from '../providers/types.js';
 import type { Candidate, Router } from '../router/router.js';
+import { modelIdProblem } from '../router/catalog.js';
 import { type Bridge, bridge, createContext, type TranslateContext } from '../translate/index.js';
 import { parseOpenAIRequest } from '../protocols/openai/types.js';
 import { parseAnthropicRequest } from '../protocols/anthropic/types.js';
-import { clientCredential } from './auth.js';
+import { clientCredential, credentialOwner } from './auth.js';
 import { errorResponse, HEARTBEAT, JSON_TYPE, SSE_TYPE } from './respond.js';
 import { isErrorEvent, pumpStream } from './stream.js';
 import { header, type CoreRequest, type CoreResponse } from './types.js';
 import type { AbortSignalLike } from './signal.js';
+import type { StreamRedactor } from '../secrets.js';
 
 export interface ChatDeps {
   router: Router;
@@ -25,6 +28,10 @@ export interface ChatDeps {
   defaultMaxTokens: number;
   /** keep-alive period of streams; also how long the first chunk is awaited before committing */
   heartbeatMs: number;
+  /** masks configured secrets in text an upstream sent */
+  redact: (text: string) => string;
+  /** the same for passed-through stream bytes; null when no secret is configured */
+  streamRedactor: (() => StreamRedactor) | null;
 }
 
 interface ChatBody {
@@ -35,57 +42,19 @@ interface ChatBody {
 
 const RETRYABLE = (status: number) => status === 401 || status === 403 || status === 404 || status === 408 || status === 429 || status >= 500;
 
-export function decodeJson(raw: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
-  } catch (e) {
-    throw badRequest(`request body is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
 /** The few fields routing needs, checked by hand: the full schema runs only where a translation needs it. */
 export function checkChatBody(parsed: unknown): ChatBody {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest('request body must be a JSON object');
   const body = parsed as Record<string, unknown>;
-  if (body.model === undefined || body.model === null || body.model === '') throw badRequest('model: required', 'model');
-  if (typeof body.model !== 'string') throw badRequest('model: must be a string', 'model');
+  const model = body.model;
+  if (model === undefined || model === null || model === '') throw badRequest('model: required', 'model');
+  if (typeof model !== 'string') throw badRequest('model: must be a string', 'model');
+  const problem = modelIdProblem(model);
+  if (problem) throw badRequest(`model: ${problem}`, 'model');
   if (!Array.isArray(body.messages)) throw badRequest(body.messages === undefined ? 'messages: required' : 'messages: must be an array', 'messages');
   if (body.messages.length === 0) throw badRequest('messages: must hold at least one message', 'messages');
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
-  return { body, model: body.model, stream: body.stream === true };
-}
-
-/** Refuses bodies too deep to re-serialise or walk; needed only where the body is more than passed through. */
-export function assertWalkable(body: object): void {
-  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw badRequest(`request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
-}
-
-/**
- * JSON.parse takes any depth, but what runs on a body afterwards recurses:
- * JSON.stringify (a re-serialised passthrough, a translation, count_tokens
- * upstream) and the token estimate overflow the stack at a few thousand
- * levels, which answered 500 (found by fuzzing). Real requests (JSON schemas,
- * tool inputs) stay far below this; serde_json's default is 128.
- */
-export const MAX_JSON_DEPTH = 256;
-
-/** Iterative (the check itself must not overflow); a few µs on a typical body, against ~40 µs for its JSON.parse. */
-function nestedDeeperThan(root: object, max: number): boolean {
-  const stack: unknown[] = [root, 1];
-  while (stack.length) {
-    const depth = stack.pop() as number;
-    const v = stack.pop() as Record<string, unknown> | unknown[];
-    if (depth > max) return true;
-    if (Array.isArray(v)) {
-      for (const x of v) if (typeof x === 'object' && x !== null) stack.push(x, depth + 1);
-    } else {
-      for (const k in v) {
-        const x = v[k];
-        if (typeof x === 'object' && x !== null) stack.push(x, depth + 1);
-      }
-    }
-  }
-  return false;
+  return { body, model, stream: body.stream === true };
 }
 
 /** Does any message carry an image part? (only models that accept images may take it) */
@@ -101,10 +70,10 @@ export function hasImages(messages: unknown[]): boolean {
   return false;
 }
 
-/** What a candidate's upstream may see of the client's headers. */
-export function forwardedHeaders(req: CoreRequest, c: Candidate, tokenSet: boolean): ForwardedHeaders {
+/** What a candidate's upstream may see of the client's headers; `credential` only for the provider it is meant for. */
+export function forwardedHeaders(req: CoreRequest, c: Candidate, credential: string | undefined): ForwardedHeaders {
   const f: ForwardedHeaders = {};
-  if (c.provider.keyless && !tokenSet) f.credential = clientCredential(req.headers);
+  if (credential !== undefined) f.credential = credential;
   if (c.provider.protocol === 'anthropic') {
     f.anthropicVersion = header(req.headers, 'anthropic-version');
     f.anthropicBeta = header(req.headers, 'anthropic-beta');
@@ -112,9 +81,12 @@ export function forwardedHeaders(req: CoreRequest, c: Candidate, tokenSet: boole
   return f;
 }
 
+/** Enough of an error body for its message (and for passing a small one on); the rest is not read. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
 async function readText(res: UpstreamResponse): Promise<string> {
   try {
-    return await res.body.text();
+    return await res.body.textUpTo(ERROR_BODY_BYTES);
   } catch {
     return '';
   }
@@ -137,6 +109,8 @@ interface Attempt {
   started: number;
   /** 1 for the first candidate tried */
   attempt: number;
+  /** the client's own credential went with this call */
+  sentKey: boolean;
 }
 
 /**
@@ -164,14 +138,20 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
   const { body, model, stream } = checkChatBody(decodeJson(raw));
   const strict = /^(1|true)$/i.test(header(req.headers, 'x-ones-strict') ?? '');
   const plan = await deps.router.plan(model, { strict, needsImages: hasImages(body.messages as unknown[]) });
-  if (plan.first.length === 0) {
-    throw new ProxyError(503, model === 'auto' ? 'no model is available right now' : `model "${model}" is not available and no other model can answer`, 'model');
-  }
+  if (plan.first.length === 0) throw noCandidate(model, deps.router);
 
   let validated = false;
-  let walkable = false;
   let lastError: ProxyError | null = null;
   let attempts = 0;
+  /** who the client's credential is for, worked out at the first keyless candidate (bring-your-own-key) */
+  let owner: Provider | null | undefined;
+  const keyFor = (p: Provider): string | undefined => {
+    if (!p.keyless || deps.tokenSet) return undefined;
+    const key = clientCredential(req.headers);
+    if (key === undefined) return undefined;
+    owner ??= credentialOwner(client, model, deps.router.catalog);
+    return p === owner ? key : undefined;
+  };
   /** Tries candidates in order; the answer, or null when they all failed or the bounds were reached. */
   const tryEach = async (list: readonly Candidate[]): Promise<CoreResponse | null> => {
     for (const c of list) {
@@ -179,10 +159,6 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
       if (attempts >= deps.maxAttempts || req.signal.aborted || (attempts > 0 && performance.now() >= deadline)) return null;
       attempts++;
       const translate = c.provider.protocol !== client;
-      if ((translate || c.model.id !== model) && !walkable) {
-        assertWalkable(body);
-        walkable = true;
-      }
       if (translate && !validated) {
         // translation needs the whole shape right; a bad field is the client's 400, not an upstream's failure
         if (client === 'openai') parseOpenAIRequest(body);
@@ -196,21 +172,24 @@ export async function handleChat(client: Protocol, req: CoreRequest, deps: ChatD
         : c.model.id === model
           ? raw // untouched bytes: no re-serialisation on the passthrough path
           : { ...body, model: c.model.id };
-      const a: Attempt = { c, client, ctx, started: performance.now(), attempt: attempts };
+      const key = c.provider.keyless ? keyFor(c.provider) : undefined;
+      const a: Attempt = { c, client, ctx, started: performance.now(), attempt: attempts, sentKey: key !== undefined };
       let out: CoreResponse | Retry;
       try {
-        const res = await c.provider.chat({ body: upstreamBody, stream, forwarded: forwardedHeaders(req, c, deps.tokenSet), signal: req.signal });
-        out = res.statusCode >= 400 ? await refused(a, res) : stream ? await answerStream(a, res, req.signal, deps) : await answerJson(a, res, req.signal, deps);
+        const res = await c.provider.chat({ body: upstreamBody, stream, forwarded: forwardedHeaders(req, c, key), signal: req.signal });
+        const status = res.statusCode;
+        // 2xx answers only: a redirect (never followed) or an odd status is the upstream's failure
+        out = status < 200 || status >= 300 ? await refused(a, res) : stream ? await answerStream(a, res, req, deps) : await answerJson(a, res, req.signal, deps);
       } catch (e) {
         if (e instanceof ClientAbort || !isTransportError(e)) throw e; // our own bugs surface as 500s, not as the model's failures
         const err = transportError(e, c.provider.name, req.signal);
         if (err instanceof ClientAbort) throw err;
         // a provider at its concurrency bound is busy, not failing: try the next one without a cooldown
-        out = new Retry(err as ProxyError, (err as ProxyError).code !== 'provider_busy');
+        out = new Retry(err, err.code !== 'provider_busy');
       }
       if (!(out instanceof Retry)) return out;
       lastError = out.error;
-      if (out.counts) fail(deps, c, out.error);
+      if (out.counts) fail(deps, c, out.error, key);
     }
     return null;
   };
@@ -230,12 +209,16 @@ function translatedBody(body: Record<string, unknown>, model: string, stream: bo
 /** An upstream error status: fail over when another candidate could answer, else hand it to the client. */
 async function refused(a: Attempt, res: UpstreamResponse): Promise<CoreResponse | Retry> {
   const status = res.statusCode;
+  if (status < 400) {
+    res.body.destroy();
+    return new Retry(new ProxyError(502, `${a.c.provider.name}: answered ${status} instead of an answer (redirects are not followed)`));
+  }
   const text = await readText(res);
   const err = new ProxyError(status, `${a.c.provider.name}: ${upstreamErrorMessage(text).message}`, null, null, retryAfter(res));
-  // a keyless provider's 401/403 is about the client's own key: no other candidate fixes that
-  if (RETRYABLE(status) && !(a.c.provider.keyless && (status === 401 || status === 403))) return new Retry(err);
-  // the request itself is wrong: another candidate would refuse it too
-  if (!a.ctx && String(res.headers['content-type'] ?? '').includes('json')) {
+  // a 401/403 to the client's own key is about that key: no other candidate fixes it
+  if (RETRYABLE(status) && !(a.sentKey && (status === 401 || status === 403))) return new Retry(err);
+  // the request itself is wrong: another candidate would refuse it too (a cut body is not passed on as it is)
+  if (!a.ctx && text.length < ERROR_BODY_BYTES && String(res.headers['content-type'] ?? '').includes('json')) {
     return { status, headers: { 'content-type': JSON_TYPE, ...err.headers }, body: text };
   }
   return errorResponse(a.client, err);
@@ -251,7 +234,7 @@ async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignal
     const shape = answerShape(buf);
     if (shape) return invalid(shape === 'error' ? upstreamErrorMessage(buf.toString('utf8', 0, 2000)).message : 'not a JSON object');
   } else {
-    const translated = translateAnswer(buf.toString('utf8'), a.ctx, bridge(a.client, a.c.provider.protocol), invalid);
+    const translated = translateAnswer(buf, a.ctx, bridge(a.client, a.c.provider.protocol), invalid);
     if (translated instanceof Retry) return translated;
     body = translated;
   }
@@ -261,9 +244,12 @@ async function answerJson(a: Attempt, res: UpstreamResponse, signal: AbortSignal
 }
 
 /** The client's JSON for an upstream's answer: the plain answer's template when it is one, else parse, translate, stringify. */
-function translateAnswer(text: string, ctx: TranslateContext, b: Bridge, invalid: (why: string) => Retry): string | Retry {
+function translateAnswer(buf: Buffer, ctx: TranslateContext, b: Bridge, invalid: (why: string) => Retry): string | Retry {
+  const text = buf.toString('utf8');
   const plain = b.plainAnswer?.(text, ctx) ?? null;
   if (plain !== null) return plain;
+  // what follows recurses over the answer (zod, the translation, JSON.stringify)
+  if (nestedDeeperThan(buf)) return invalid(`nested deeper than ${MAX_JSON_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -281,7 +267,7 @@ function translateAnswer(text: string, ctx: TranslateContext, b: Bridge, invalid
   }
 }
 
-async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSignalLike, deps: ChatDeps): Promise<CoreResponse | Retry> {
+async function answerStream(a: Attempt, res: UpstreamResponse, req: CoreRequest, deps: ChatDeps): Promise<CoreResponse | Retry> {
   const { c, client } = a;
   const contentType = String(res.headers['content-type'] ?? '');
   if (!contentType.includes('text/event-stream')) {
@@ -311,11 +297,14 @@ async function answerStream(a: Attempt, res: UpstreamResponse, signal: AbortSign
     upstream: c.provider.protocol,
     origin: c.provider.name,
     translator: a.ctx ? bridge(client, c.provider.protocol).stream(a.ctx) : null,
-    signal,
+    signal: req.signal,
     release: () => res.body.destroy(),
+    scrub: a.ctx ? null : (deps.streamRedactor?.() ?? null),
+    redact: deps.redact,
+    idleMs: c.provider.idleMs,
     onEnd: (o) => {
       if (o.kind === 'complete') void deps.router.record(c, 'success', firstByteMs);
-      else if (o.kind === 'failed') fail(deps, c, o.error);
+      else if (o.kind === 'failed') fail(deps, c, o.error, a.sentKey ? clientCredential(req.headers) : undefined);
       else deps.log.debug({ provider: c.provider.name, model: c.model.id }, 'client left mid-stream; upstream released');
     },
   });
@@ -359,8 +348,20 @@ function retryAfter(res: UpstreamResponse): Record<string, string> {
   return typeof v === 'string' ? { 'retry-after': v } : {};
 }
 
-/** Records a failed call; not awaited, so the next candidate never waits on the store. */
-function fail(deps: ChatDeps, c: Candidate, err: ProxyError): void {
-  deps.log.warn({ provider: c.provider.name, model: c.model.id, status: err.status, err: err.message }, 'upstream attempt failed');
+/**
+ * Records a failed call; not awaited, so the next candidate never waits on the store. The log line names
+ * the upstream's address (clients see only the provider's name) and masks the client's key an upstream echoed.
+ */
+function fail(deps: ChatDeps, c: Candidate, err: ProxyError, clientKey: string | undefined): void {
+  const message = clientKey && clientKey.length >= 6 ? err.message.split(clientKey).join('[redacted]') : err.message;
+  deps.log.warn({ provider: c.provider.name, upstream: c.provider.origin, model: c.model.id, status: err.status, err: message }, 'upstream attempt failed');
   void deps.router.record(c, 'failure');
+}
+
+/** Why a request has no candidate at all: nothing configured is the operator's to fix, and no retry helps. */
+function noCandidate(model: string, router: Router): ProxyError {
+  if (router.catalog.providers.length === 0) {
+    return new ProxyError(404, 'no provider is configured: set OPENAI_API_KEY or ANTHROPIC_API_KEY, add providers to a config file, or leave DEGPT_ENABLED unset for the default provider', 'model', 'no_provider_configured');
+  }
+  return new ProxyError(503, model === 'auto' ? 'no model is available right now' : `model "${model}" is not available and no other model can answer`, 'model');
 }

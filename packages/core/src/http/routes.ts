@@ -8,6 +8,7 @@ export interface Route {
   protocol: Protocol;
   /** open routes skip TOKEN auth */
   open?: boolean;
+  /** HEAD is answered by GET's handler (adapters send no body for HEAD) */
   methods: Partial<Record<'GET' | 'POST', Handler>>;
 }
 

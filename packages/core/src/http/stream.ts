@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ProxyError, type Protocol } from '../errors.js';
 import { ClientAbort, transportError } from '../providers/http.js';
+import type { StreamRedactor } from '../secrets.js';
 import type { StreamTranslator } from '../translate/types.js';
 import { streamErrorFrame } from './respond.js';
 import type { AbortSignalLike } from './signal.js';
@@ -24,6 +25,12 @@ export interface PumpOptions {
   onEnd(outcome: StreamOutcome): void;
   /** releases the upstream body (destroys the socket's stream) */
   release(): void;
+  /** masks configured secrets in passed-through bytes; null when none are configured */
+  scrub: StreamRedactor | null;
+  /** masks configured secrets in text (the translated frame of an upstream error event) */
+  redact: (text: string) => string;
+  /** ms of keep-alive comments without data after which the stream is cut */
+  idleMs: number;
 }
 
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -37,6 +44,19 @@ const END_FRAME: Record<Protocol, RegExp> = {
   openai: /\ndata: ?\[DONE\]\r?\n\r?\n$/,
   anthropic: /\nevent: ?message_stop\r?\ndata: ?\{[^\n]*\}\r?\n\r?\n$/,
 };
+
+/**
+ * A chunk of SSE comments (keep-alives) and blank lines only. A chunk that
+ * does not start with ':' counts as data at the cost of one comparison.
+ */
+export function onlyComments(b: Uint8Array): boolean {
+  if (b[0] !== 0x3a) return false;
+  for (let i = b.indexOf(10); i >= 0 && i < b.length - 1; i = b.indexOf(10, i + 1)) {
+    const c = b[i + 1];
+    if (c !== 0x3a && c !== 10 && c !== 13) return false;
+  }
+  return true;
+}
 
 /** An SSE frame or event that reports an error rather than content. */
 export function isErrorEvent(e: Pick<EventSourceMessage, 'event' | 'data'>): boolean {
@@ -61,7 +81,12 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
     ? createParser({
         onEvent: (e) => {
           if (e.data === '[DONE]' || e.event === 'message_stop') complete = o.progress.complete = true;
-          else if (isErrorEvent(e)) upstreamError ??= e.data.slice(0, 500);
+          else if (isErrorEvent(e)) {
+            // an upstream's error text may quote the key it was sent
+            upstreamError ??= e.data.slice(0, 500);
+            out += o.redact(o.translator!.push(e));
+            return;
+          }
           out += o.translator!.push(e);
         },
       })
@@ -74,7 +99,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       tail = (tail + b.toString('latin1', Math.max(0, b.length - 96))).slice(-96);
       complete = o.progress.complete = endFrame.test(tail);
-      return chunk;
+      return o.scrub ? o.scrub.push(chunk) : chunk;
     }
     // the parser buffers a line until its newline: bound it so a hostile upstream cannot grow memory without limit
     const nl = chunk.lastIndexOf(10);
@@ -85,6 +110,21 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
     return out;
   };
 
+  // keep-alive comments are not activity: an upstream that sends only them is cut after idleMs (undici's
+  // body timeout sees bytes, so it never fires); read from the clock only when a comment chunk comes
+  let dataChunks = 0;
+  let seenChunks = -1;
+  let lastData = 0;
+  const stillAlive = (): void => {
+    const now = performance.now();
+    if (dataChunks !== seenChunks) {
+      seenChunks = dataChunks;
+      lastData = now;
+    } else if (now - lastData >= o.idleMs) {
+      throw new ProxyError(504, `${o.origin}: the stream sent only keep-alive comments for ${Math.round(o.idleMs / 1000)}s`);
+    }
+  };
+
   let outcome: StreamOutcome = { kind: 'complete' };
   try {
     let head: Promise<IteratorResult<Uint8Array>> | null = o.head;
@@ -92,9 +132,13 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       const r = head ? await head : await o.rest.next();
       head = null;
       if (r.done) break;
+      if (onlyComments(r.value)) stillAlive();
+      else dataChunks++;
       const x = take(r.value);
       if (x.length) yield x;
     }
+    const held = o.scrub?.flush();
+    if (held?.length) yield held;
     if (upstreamError) outcome = { kind: 'failed', error: new ProxyError(502, `upstream error in stream: ${upstreamError}`) };
     else if (!complete) {
       outcome = { kind: 'failed', error: new ProxyError(502, `upstream ${o.origin} ended the stream early`) };
@@ -103,16 +147,17 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       const rest = o.translator.finish();
       if (rest) yield rest;
     }
-    else if (!complete) yield streamErrorFrame(o.client, 502, outcome.kind === 'failed' ? outcome.error.message : '');
+    else if (!complete) yield streamErrorFrame(o.client, 502, o.redact(outcome.kind === 'failed' ? outcome.error.message : ''));
   } catch (e) {
     const err = transportError(e, o.origin, o.signal);
     if (err instanceof ClientAbort) {
       outcome = { kind: 'aborted' };
       return;
     }
-    const pe = err as ProxyError;
-    outcome = { kind: 'failed', error: pe };
-    yield o.translator ? o.translator.fail(pe.status, pe.message) : streamErrorFrame(o.client, pe.status, pe.message);
+    outcome = { kind: 'failed', error: err };
+    const held = o.scrub?.flush();
+    if (held?.length) yield held;
+    yield o.translator ? o.translator.fail(err.status, err.message) : streamErrorFrame(o.client, err.status, err.message);
   } finally {
     // also reached when the consumer stops early (client gone): release the upstream at once
     if (o.signal.aborted && outcome.kind !== 'failed') outcome = { kind: 'aborted' };

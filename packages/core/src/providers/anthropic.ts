@@ -1,5 +1,5 @@
 import { HttpProvider } from './base.js';
-import type { Pools, Timeouts } from './http.js';
+import type { UpstreamSettings } from './http.js';
 import type { ProviderConfig } from '../config/schema.js';
 import type { UpstreamCall, UpstreamResponse } from './types.js';
 
@@ -12,8 +12,8 @@ export class AnthropicProvider extends HttpProvider {
   protected readonly modelsPath: string;
   private readonly countPath: string;
 
-  constructor(config: ProviderConfig, pools: Pools, timeouts: Timeouts) {
-    super(config, pools, timeouts);
+  constructor(config: ProviderConfig, settings: UpstreamSettings) {
+    super(config, settings);
     const v1 = this.upstream.basePath.endsWith('/v1') ? '' : '/v1';
     this.chatPath = `${v1}/messages`;
     this.countPath = `${v1}/messages/count_tokens`;

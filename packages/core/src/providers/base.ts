@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
 import type { Protocol } from '../errors.js';
-import { Pools, Upstream, type Timeouts } from './http.js';
+import { Upstream, type UpstreamSettings } from './http.js';
 import type { ModelEntry, Provider, UpstreamCall, UpstreamResponse } from './types.js';
 
 const serialize = (b: UpstreamCall['body']): string | Uint8Array =>
@@ -12,17 +12,23 @@ export abstract class HttpProvider implements Provider {
   abstract readonly protocol: Protocol;
   readonly name: string;
   readonly keyless: boolean;
+  readonly origin: string;
+  readonly idleMs: number;
+  readonly fixedModels: boolean;
   protected readonly upstream: Upstream;
   protected readonly apiKey: string | undefined;
   protected readonly extraHeaders: Record<string, string>;
   private readonly staticModels: ModelEntry[] | undefined;
 
-  constructor(config: ProviderConfig, pools: Pools, timeouts: Timeouts) {
+  constructor(config: ProviderConfig, settings: UpstreamSettings) {
     this.name = config.name;
     this.apiKey = config.apiKey;
     this.keyless = !config.apiKey;
     this.extraHeaders = lowerKeys(config.headers ?? {});
-    this.upstream = new Upstream(config.baseURL, pools, { ...timeouts, ...config.timeouts }, config);
+    this.upstream = new Upstream(config.name, config.baseURL, settings, config);
+    this.origin = this.upstream.origin;
+    this.idleMs = this.upstream.timeouts.idleMs;
+    this.fixedModels = config.models !== undefined;
     this.staticModels = config.models?.map((m) => (typeof m === 'string' ? { id: m } : m));
   }
 

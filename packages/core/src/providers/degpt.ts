@@ -9,7 +9,7 @@ import { estimateInputTokens, OpenAIStreamAggregate } from '../translate/index.j
 import { chatCompletionId, nowSeconds } from '../translate/ids.js';
 import { isRecord, parseJsonObject } from '../translate/json.js';
 import { lowerKeys } from './base.js';
-import { Upstream, transportError, type Pools, type Timeouts } from './http.js';
+import { Upstream, transportError, type UpstreamSettings } from './http.js';
 import { bufferBody, type ModelEntry, type Provider, type UpstreamBody, type UpstreamCall, type UpstreamResponse } from './types.js';
 import type { AbortSignalLike } from '../http/signal.js';
 
@@ -32,6 +32,9 @@ export class DegptProvider implements Provider {
   readonly protocol = 'openai' as const;
   readonly keyless = false;
   readonly name: string;
+  readonly origin: string;
+  readonly idleMs: number;
+  readonly fixedModels: boolean;
   private readonly upstream: Upstream;
   private readonly browserHeaders: Record<string, string>;
   private readonly staticModels: ModelEntry[] | undefined;
@@ -41,12 +44,14 @@ export class DegptProvider implements Provider {
 
   constructor(
     private readonly config: DegptConfig,
-    pools: Pools,
-    timeouts: Timeouts,
+    settings: UpstreamSettings,
     private readonly log: Logger,
   ) {
     this.name = config.name;
-    this.upstream = new Upstream(config.baseURL, pools, { ...timeouts, ...config.timeouts }, config);
+    this.upstream = new Upstream(config.name, config.baseURL, settings, config);
+    this.origin = this.upstream.origin;
+    this.idleMs = this.upstream.timeouts.idleMs;
+    this.fixedModels = config.models !== undefined;
     // The configured `host` (DEGPT_PROXY_HOST) is not sent: undici sets Host from the base URL's origin, which for the
     // real site is that same www.degpt.ai, while for any other base URL (a mirror, a local fake on 127.0.0.1) a foreign
     // Host would be routed to the wrong virtual host. The body is re-serialised here, so no content-length either.
@@ -91,7 +96,7 @@ export class DegptProvider implements Provider {
   async listModels(signal?: AbortSignal): Promise<ModelEntry[]> {
     if (this.staticModels) return this.withBaseModel(this.staticModels, false);
     const res = await this.upstream.request('GET', CONFIG_PATH, { ...this.browserHeaders, accept: 'application/json' }, null, signal);
-    const text = await readAll(res.body, this.upstream.origin, signal);
+    const text = await readAll(res.body, this.name, signal);
     if (res.statusCode !== 200) throw new ProxyError(502, `${this.name}: config answered ${res.statusCode}`);
     const data = parseJsonObject(text);
     if (!data) throw new ProxyError(502, `${this.name}: config is not a JSON object`);
@@ -147,7 +152,7 @@ export class DegptProvider implements Provider {
   private async signIn(): Promise<string> {
     const headers = { ...this.browserHeaders, accept: 'application/json', 'content-type': 'application/json' };
     const res = await this.upstream.request('POST', SIGN_IN_PATH, headers, JSON.stringify({ id: this.config.authId, channel: '' }));
-    const text = await readAll(res.body, this.upstream.origin);
+    const text = await readAll(res.body, this.name);
     if (res.statusCode !== 200) {
       throw new ProxyError(502, `${this.name}: sign-in answered ${res.statusCode} (${upstreamErrorMessage(text.slice(0, 500)).message})`);
     }
@@ -170,10 +175,18 @@ export class DegptProvider implements Provider {
       },
     });
     const decoder = new StringDecoder('utf8');
+    let bytes = 0;
     try {
-      for await (const chunk of res.body) parser.feed(decoder.write(chunk));
+      for await (const chunk of res.body) {
+        // the whole answer is held until it ends: bounded like any answer read whole
+        if ((bytes += chunk.length) > this.upstream.maxAnswerBytes) {
+          res.body.destroy();
+          throw this.upstream.tooLarge();
+        }
+        parser.feed(decoder.write(chunk));
+      }
     } catch (e) {
-      throw transportError(e, this.upstream.origin, signal);
+      throw transportError(e, this.name, signal);
     }
     let completion;
     try {
@@ -205,11 +218,11 @@ function parseBody(body: UpstreamCall['body']): Json {
   return body;
 }
 
-async function readAll(body: UpstreamBody, origin: string, signal?: AbortSignalLike): Promise<string> {
+async function readAll(body: UpstreamBody, label: string, signal?: AbortSignalLike): Promise<string> {
   try {
     return await body.text();
   } catch (e) {
-    throw transportError(e, origin, signal);
+    throw transportError(e, label, signal);
   }
 }
 
@@ -318,6 +331,7 @@ function withUsage(upstream: UpstreamBody, promptTokens: number, model: string):
     [Symbol.asyncIterator]: () => it,
     bytes: collect,
     text: async () => (await collect()).toString('utf8'),
+    textUpTo: async (limit) => (await collect()).toString('utf8', 0, limit),
     // destroying the socket's stream also ends a pending read in the generator
     destroy: () => upstream.destroy(),
   };

@@ -51,23 +51,44 @@ export interface Concurrency {
   maxQueue?: number | undefined;
 }
 
+/** What every provider's upstream calls share: the pools, timeouts and the bound on buffered answers. */
+export interface UpstreamSettings {
+  pools: Pools;
+  timeouts: Timeouts;
+  /** most bytes of one answer read whole (non-stream answers, error bodies, model lists) */
+  maxAnswerBytes: number;
+}
+
 /** An upstream origin plus the base path under it. */
 export class Upstream {
   readonly origin: string;
   readonly basePath: string;
+  readonly timeouts: Timeouts;
+  private readonly pools: Pools;
+  readonly maxAnswerBytes: number;
   private readonly limiter: Limiter | null;
   /** looked up once: the pool map's string key costs more than the rest of the lookup */
   private dispatcher: Dispatcher | undefined;
+  private readonly mapError: (e: unknown, signal: AbortSignalLike | undefined) => unknown;
+  /** the error of an answer past `maxAnswerBytes` */
+  readonly tooLarge: () => ProxyError;
   constructor(
+    /** the provider's name: what clients are told (its address stays in the logs) */
+    readonly label: string,
     baseURL: string,
-    private readonly pools: Pools,
-    readonly timeouts: Timeouts,
-    concurrency: Concurrency = {},
+    settings: UpstreamSettings,
+    overrides: { timeouts?: Partial<Timeouts> | undefined } & Concurrency = {},
   ) {
     const u = new URL(baseURL);
     this.origin = u.origin;
     this.basePath = u.pathname.replace(/\/+$/, '');
-    this.limiter = concurrency.maxConcurrent ? new Limiter(u.host, concurrency.maxConcurrent, concurrency.maxQueue ?? 100) : null;
+    this.pools = settings.pools;
+    this.timeouts = { ...settings.timeouts, ...overrides.timeouts };
+    this.maxAnswerBytes = settings.maxAnswerBytes;
+    this.limiter = overrides.maxConcurrent ? new Limiter(label, overrides.maxConcurrent, overrides.maxQueue ?? 100) : null;
+    this.mapError = (e, signal) => transportError(e, label, signal);
+    const max = this.maxAnswerBytes;
+    this.tooLarge = () => new ProxyError(502, `${label}: the answer is larger than limits.maxAnswerBytes (${max} bytes); the call was cut`, null, 'answer_too_large');
   }
 
   /**
@@ -112,9 +133,7 @@ export class Upstream {
         bodyTimeout: this.timeouts.idleMs,
         // redirects are never followed (no redirect interceptor): an upstream cannot steer traffic elsewhere
       },
-      signal,
-      onClose,
-      (e) => transportError(e, this.origin, signal),
+      { signal, onClose, mapError: this.mapError, maxBytes: this.maxAnswerBytes, tooLarge: this.tooLarge },
     );
   }
 }
@@ -128,15 +147,23 @@ export function isTransportError(e: unknown): boolean {
   return typeof x?.code === 'string' || x?.name === 'AbortError';
 }
 
-/** Maps undici's transport errors to proxy errors with a status (or ClientAbort). */
-export function transportError(e: unknown, origin: string, signal?: AbortSignalLike): Error {
+/** Error codes that mean the network or the upstream's socket failed, not the proxy. */
+const NETWORK = /^(E(CONN|HOST|NET|ADDR|PIPE|AI_|TIMEDOUT|PROTO)|UND_ERR_(SOCKET|CLOSED|DESTROYED|ABORTED|CONNECT|HEADERS_OVERFLOW|RES_|REQ_RETRY)|ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|HPE_)/;
+
+/**
+ * Maps undici's transport errors to proxy errors with a status (or ClientAbort).
+ * `label` names the provider: clients never see an upstream's address.
+ */
+export function transportError(e: unknown, label: string, signal?: AbortSignalLike): ProxyError | ClientAbort {
   if (signal?.aborted) return new ClientAbort();
   if (e instanceof ProxyError || e instanceof ClientAbort) return e;
-  if (e instanceof errors.ConnectTimeoutError) return new ProxyError(504, `upstream ${origin}: connect timed out`);
-  if (e instanceof errors.HeadersTimeoutError) return new ProxyError(504, `upstream ${origin}: no response before the first-byte timeout`);
-  if (e instanceof errors.BodyTimeoutError) return new ProxyError(504, `upstream ${origin}: stream idle past the timeout`);
-  if (e instanceof errors.ResponseExceededMaxSizeError) return new ProxyError(502, `upstream ${origin}: response too large`);
+  if (e instanceof errors.ConnectTimeoutError) return new ProxyError(504, `${label}: connect timed out`);
+  if (e instanceof errors.HeadersTimeoutError) return new ProxyError(504, `${label}: no response before the first-byte timeout`);
+  if (e instanceof errors.BodyTimeoutError) return new ProxyError(504, `${label}: stream idle past the timeout`);
   const code = (e as { code?: string })?.code ?? '';
+  if (NETWORK.test(code)) return new ProxyError(502, `${label} unreachable: ${code}`);
+  if ((e as { name?: unknown })?.name === 'AbortError') return new ProxyError(502, `${label}: the call was cut`);
+  // anything else is the proxy's own failure to make the call (a bad header value, a string too long): not the network's
   const msg = (e as Error)?.message ?? String(e);
-  return new ProxyError(502, `upstream ${origin} unreachable: ${code || msg}`);
+  return new ProxyError(500, `${label}: the proxy could not make the call (${code || msg})`, null, 'proxy_call_failed');
 }

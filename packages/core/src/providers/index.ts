@@ -2,17 +2,17 @@ import type { ProviderConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { AnthropicProvider } from './anthropic.js';
 import { DegptProvider } from './degpt.js';
-import type { Pools, Timeouts } from './http.js';
+import type { UpstreamSettings } from './http.js';
 import { OpenAIProvider } from './openai.js';
 import type { Provider } from './types.js';
 
-export function createProvider(config: ProviderConfig, pools: Pools, timeouts: Timeouts, log: Logger): Provider {
+export function createProvider(config: ProviderConfig, settings: UpstreamSettings, log: Logger): Provider {
   switch (config.type) {
     case 'openai':
-      return new OpenAIProvider(config, pools, timeouts);
+      return new OpenAIProvider(config, settings);
     case 'anthropic':
-      return new AnthropicProvider(config, pools, timeouts);
+      return new AnthropicProvider(config, settings);
     case 'degpt':
-      return new DegptProvider(config, pools, timeouts, log);
+      return new DegptProvider(config, settings, log);
   }
 }

@@ -26,9 +26,11 @@ export interface UpstreamCall {
 
 /** The part of undici's response body the pipeline uses; a provider may also synthesize one. */
 export interface UpstreamBody extends AsyncIterable<Uint8Array> {
-  /** what is left of the body, whole */
+  /** what is left of the body, whole; rejects (and cuts the call) past the provider's answer bound */
   bytes(): Promise<Buffer>;
   text(): Promise<string>;
+  /** at most `limit` bytes of what is left, as text (error bodies: the rest is dropped and the call cut) */
+  textUpTo(limit: number): Promise<string>;
   destroy(): void;
   /** true when the next read settles at once (a chunk, the end or an error is already here); absent = unknown */
   ready?(): boolean;
@@ -49,6 +51,7 @@ export function bufferBody(data: string | Uint8Array): UpstreamBody {
     },
     bytes: async () => buf,
     text: async () => buf.toString('utf8'),
+    textUpTo: async (limit) => buf.toString('utf8', 0, limit),
     destroy: () => {},
   };
 }
@@ -59,6 +62,12 @@ export interface Provider {
   readonly protocol: Protocol;
   /** the provider has no key of its own: the client's credential may be passed through */
   readonly keyless: boolean;
+  /** its models are the configured list: an id outside it is not served (no call on the operator's key) */
+  readonly fixedModels: boolean;
+  /** scheme, host and port of its upstream: for logs, never for clients */
+  readonly origin: string;
+  /** longest quiet gap in a stream, in ms; keep-alive comments alone do not count as activity */
+  readonly idleMs: number;
   /** POST a chat (OpenAI) or messages (Anthropic) request */
   chat(call: UpstreamCall): Promise<UpstreamResponse>;
   /** Anthropic count_tokens, where the upstream has it */

@@ -15,6 +15,24 @@ class Aborted extends Error {
 
 type Settle<T> = { resolve(v: T): void; reject(e: unknown): void };
 
+export interface CallOptions {
+  signal: AbortSignalLike | undefined;
+  /** called once when the call is over: answered in full, failed or destroyed */
+  onClose: (() => void) | undefined;
+  /** maps undici's errors to the proxy's (an abort by the call's signal to ClientAbort) */
+  mapError: (e: unknown, signal: AbortSignalLike | undefined) => unknown;
+  /** most bytes a whole-body read (`bytes()`, `text()`) may buffer */
+  maxBytes: number;
+  /** the error a whole-body read fails with past `maxBytes` */
+  tooLarge: () => Error;
+}
+
+/** A whole-body read in progress: past `limit` it fails (or, `truncate`, resolves with what it has) and the call is cut. */
+interface Collector extends Settle<Buffer> {
+  limit: number;
+  truncate: boolean;
+}
+
 /**
  * One upstream call driven by undici's `dispatch()` with this object as the
  * handler, and the same object as the response body. undici's `request()`
@@ -30,20 +48,18 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
   private ended = false;
   private error: unknown = null;
   private reader: Settle<IteratorResult<Uint8Array>> | null = null;
-  private collector: Settle<Buffer> | null = null;
+  private collector: Collector | null = null;
   private closed = false;
   private readonly onAbort = () => this.abort(new Aborted());
+  private readonly signal: AbortSignalLike | undefined;
 
   constructor(
     response: Settle<UpstreamResponse>,
-    private readonly signal: AbortSignalLike | undefined,
-    /** called once when the call is over: answered in full, failed or destroyed */
-    private readonly onClose: (() => void) | undefined,
-    /** maps undici's errors to the proxy's */
-    private readonly mapError: (e: unknown) => unknown,
+    private readonly opts: CallOptions,
   ) {
     this.response = response;
-    signal?.addEventListener('abort', this.onAbort);
+    this.signal = opts.signal;
+    this.signal?.addEventListener('abort', this.onAbort);
   }
 
   // ------------------------------------------------------------- undici handler
@@ -71,7 +87,10 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
     }
     this.chunks.push(chunk);
     this.queued += chunk.length;
-    if (!this.collector && this.queued >= HIGH_WATER) controller.pause();
+    const collector = this.collector;
+    if (!collector) {
+      if (this.queued >= HIGH_WATER) controller.pause();
+    } else if (this.queued > collector.limit) this.overflow(collector);
   }
 
   onResponseEnd(): void {
@@ -86,7 +105,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
   }
 
   onResponseError(_controller: unknown, err: Error): void {
-    const e = this.mapError(err);
+    const e = this.opts.mapError(err, this.signal);
     this.error ??= e;
     if (this.response) {
       const r = this.response;
@@ -129,16 +148,41 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  /** The rest of the body in one buffer. */
+  /** The rest of the body in one buffer; past the call's byte bound it fails and the call is cut. */
   bytes(): Promise<Buffer> {
-    if (this.error) return Promise.reject(this.error);
-    if (this.ended || this.closed) return Promise.resolve(this.drain());
-    this.controller?.resume();
-    return new Promise((resolve, reject) => (this.collector = { resolve, reject }));
+    return this.collect(this.opts.maxBytes, false);
   }
 
   async text(): Promise<string> {
     return (await this.bytes()).toString('utf8');
+  }
+
+  async textUpTo(limit: number): Promise<string> {
+    return (await this.collect(limit, true)).toString('utf8', 0, limit);
+  }
+
+  private collect(limit: number, truncate: boolean): Promise<Buffer> {
+    if (this.error) return Promise.reject(this.error);
+    if (this.queued > limit) {
+      // already past the bound with what was queued before the read began
+      return new Promise((resolve, reject) => this.overflow({ resolve, reject, limit, truncate }));
+    }
+    if (this.ended || this.closed) return Promise.resolve(this.drain());
+    this.controller?.resume();
+    return new Promise((resolve, reject) => (this.collector = { resolve, reject, limit, truncate }));
+  }
+
+  /** A whole-body read went past its bound: settle it, drop the buffered bytes and cut the upstream at once. */
+  private overflow(c: Collector): void {
+    this.collector = null;
+    const head = c.truncate ? this.drain() : null;
+    this.chunks.length = 0;
+    this.queued = 0;
+    const err = this.opts.tooLarge();
+    this.error ??= err;
+    if (head) c.resolve(head);
+    else c.reject(err);
+    this.abort(err);
   }
 
   /** Stops reading: an unfinished call is aborted (its socket is not reused). */
@@ -165,7 +209,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
     if (this.closed) return;
     this.closed = true;
     this.signal?.removeEventListener('abort', this.onAbort);
-    this.onClose?.();
+    this.opts.onClose?.();
   }
 }
 
@@ -173,16 +217,10 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody, AsyncIte
  * Sends one request; resolves with the status and headers once they arrive,
  * the body readable once (iterated, or whole with bytes()/text()).
  */
-export function dispatchCall(
-  dispatcher: Dispatcher,
-  opts: Dispatcher.DispatchOptions,
-  signal: AbortSignalLike | undefined,
-  onClose: (() => void) | undefined,
-  mapError: (e: unknown) => unknown,
-): Promise<UpstreamResponse> {
+export function dispatchCall(dispatcher: Dispatcher, request: Dispatcher.DispatchOptions, opts: CallOptions): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    const call = new UpstreamCall({ resolve, reject }, signal, onClose, mapError);
-    if (signal?.aborted) call.destroy();
-    else dispatcher.dispatch(opts, call);
+    const call = new UpstreamCall({ resolve, reject }, opts);
+    if (opts.signal?.aborted) call.destroy();
+    else dispatcher.dispatch(request, call);
   });
 }

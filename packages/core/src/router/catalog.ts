@@ -8,6 +8,8 @@ export interface CatalogEntry {
   key: string;
   /** may take a request with images (see `acceptsImages`) */
   acceptsImages: boolean;
+  /** on its provider's list; false for a `provider/model` the list lacks (tried, but no router state kept for it) */
+  listed: boolean;
 }
 
 interface ProviderList {
@@ -19,6 +21,17 @@ interface ProviderList {
 }
 
 const RESOLVED = Promise.resolve();
+
+/** Longest model id taken: ids are echoed in `x-ones-model` and key the router's state. */
+export const MAX_MODEL_LENGTH = 256;
+const MODEL_CHARS = /^[\x20-\x7e]+$/;
+
+/** Why a model id cannot be used (what a client is told), or null: printable ASCII, what every header can carry. */
+export function modelIdProblem(id: string): string | null {
+  if (id.length > MAX_MODEL_LENGTH) return `at most ${MAX_MODEL_LENGTH} characters`;
+  if (!MODEL_CHARS.test(id)) return 'printable ASCII characters only';
+  return null;
+}
 
 /**
  * Whether a model takes images: as marked by its provider or the config; when
@@ -80,7 +93,9 @@ export class Catalog {
   private async load(p: Provider): Promise<void> {
     const prev = this.lists.get(p.name);
     try {
-      const models = await p.listModels(AbortSignal.timeout(30_000));
+      const listed = await p.listModels(AbortSignal.timeout(30_000));
+      const models = listed.filter((m) => modelIdProblem(m.id) === null);
+      if (models.length < listed.length) this.log.warn({ provider: p.name, dropped: listed.length - models.length }, 'model ids that cannot be served (too long, or not printable ASCII) left out');
       this.lists.set(p.name, { models, fetchedAt: Date.now(), marksImages: models.some((m) => m.images === true) });
       if (!prev || prev.models.length !== models.length) this.log.info({ provider: p.name, models: models.length }, 'model list loaded');
     } catch (e) {
@@ -116,7 +131,11 @@ export class Catalog {
     return this.entriesCache;
   }
 
-  /** `provider/model` names one provider (even for a model its list lacks); a bare id matches every provider serving it. */
+  /**
+   * A bare id matches every provider listing it. `provider/model` names one provider: a model on its list,
+   * or, when the list is discovered (it may lag behind the upstream), a model it lacks, tried unlisted;
+   * a configured list is the whole truth, so an id outside it matches nothing.
+   */
   find(id: string): CatalogEntry[] {
     const hits = this.entries().filter((e) => e.model.id === id);
     if (hits.length) return hits;
@@ -126,7 +145,8 @@ export class Catalog {
       if (provider) {
         const modelId = id.slice(slash + 1);
         const listed = this.entries().find((e) => e.provider === provider && e.model.id === modelId);
-        return [listed ?? entry(provider, { id: modelId }, this.lists.get(provider.name)?.marksImages ?? false)];
+        if (listed) return [listed];
+        if (!provider.fixedModels) return [entry(provider, { id: modelId }, this.lists.get(provider.name)?.marksImages ?? false, false)];
       }
     }
     return [];
@@ -140,6 +160,6 @@ export class Catalog {
   }
 }
 
-function entry(provider: Provider, model: ModelEntry, marksImages: boolean): CatalogEntry {
-  return { provider, model, key: `${provider.name}/${model.id}`, acceptsImages: acceptsImages(model, marksImages) };
+function entry(provider: Provider, model: ModelEntry, marksImages: boolean, listed = true): CatalogEntry {
+  return { provider, model, key: `${provider.name}/${model.id}`, acceptsImages: acceptsImages(model, marksImages), listed };
 }

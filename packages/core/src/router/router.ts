@@ -23,6 +23,7 @@ export interface Plan {
 
 const NO_ENTRIES: readonly Candidate[] = [];
 const NOTHING_MORE = async (): Promise<Candidate[]> => [];
+const RECORDED = Promise.resolve();
 
 export interface RouterOptions {
   store: RouterStore;
@@ -96,7 +97,7 @@ export class Router {
     if (requested === 'auto') return { first: await this.auto(opts.needsImages, NO_ENTRIES, true), rest: NOTHING_MORE };
     const fixed = this.catalog.find(requested);
     if (opts.strict) {
-      if (fixed.length === 0) throw new ProxyError(404, `model "${requested}" is not served here`, 'model');
+      if (fixed.length === 0) throw new ProxyError(404, `model "${requested}" is not served here`, 'model', 'model_not_found');
       return { first: (await this.rank(fixed, opts.needsImages, requested, true)).map((r) => r.entry), rest: NOTHING_MORE };
     }
     const first = fixed.length ? (await this.rank(fixed, opts.needsImages, requested, false)).map((r) => r.entry) : [];
@@ -110,6 +111,8 @@ export class Router {
    * request's problem.
    */
   record(c: Candidate, outcome: Outcome, ttfbMs?: number): Promise<void> {
+    // state only for catalog models: ids a client makes up must not grow the store or the stats
+    if (!c.listed) return RECORDED;
     const done =
       outcome === 'success'
         ? this.store.record(c.key, true, ttfbMs)

@@ -11,6 +11,9 @@ function fakeProvider(name: string, models: (string | ModelEntry)[], protocol: '
     name,
     protocol,
     keyless: false,
+    fixedModels: false,
+    origin: `http://${name}.invalid`,
+    idleMs: 120_000,
     list: models.map((m) => (typeof m === 'string' ? { id: m } : m)),
     chat: () => Promise.reject(new Error('not called in these tests')),
     listModels: async () => p.list,
@@ -189,15 +192,17 @@ describe('images', () => {
 });
 
 describe('record and stats', () => {
-  it('reports every listed model and unlisted ones with a record, best first', async () => {
+  it('reports every listed model, best first; a named model off the list is tried but keeps no record', async () => {
     const { router, catalog, succeed, failOnce, clock } = setup([fakeProvider('p', ['a', 'b'])], { cooldownMs: 60_000 });
     await succeed('p/b', 3, 120);
     await failOnce('p/a');
-    await router.record(catalog.find('p/hidden')[0]!, 'success', 80);
+    const hidden = catalog.find('p/hidden');
+    expect(hidden.map((e) => [e.key, e.listed])).toEqual([['p/hidden', false]]);
+    await router.record(hidden[0]!, 'success', 80);
     const rows = await router.stats();
-    expect(rows.map((r) => r.id)).toEqual(['p/b', 'p/hidden', 'p/a']);
+    expect(rows.map((r) => r.id)).toEqual(['p/b', 'p/a']);
     expect(rows[0]).toMatchObject({ provider: 'p', model: 'b', calls: 3, successes: 3, failures: 0, successRate: 1, latencyMs: 120, coolingUntil: null });
-    expect(rows[2]).toMatchObject({ calls: 1, failures: 1, successRate: 0, lastFailureAt: clock.t, coolingUntil: clock.t + 60_000 });
+    expect(rows[1]).toMatchObject({ calls: 1, failures: 1, successRate: 0, lastFailureAt: clock.t, coolingUntil: clock.t + 60_000 });
   });
 
   it('a store failure is logged, never thrown at the request', async () => {
