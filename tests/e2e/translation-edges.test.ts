@@ -1,0 +1,74 @@
+/**
+ * Translation edge cases end to end (issue 17, items 14–17): the official SDKs
+ * as callers, real local upstreams that refuse what the real services refuse.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockReply, type MockUpstream, type Recorded } from '../helpers/mock-upstream.js';
+import { startProxy, type RunningProxy } from '../helpers/proxy.js';
+
+const sse = (chunks: object[]) => chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
+const chunk = (delta: object, finish: string | null = null) => ({ id: 'chatcmpl-relay', object: 'chat.completion.chunk', created: 1, model: 'gemini-relay', choices: [{ index: 0, delta, finish_reason: finish }] });
+
+/** Two parallel calls, both at index 0 with their own ids, as Gemini-compatible relays stream them. */
+const RELAY_STREAM = sse([
+  chunk({ role: 'assistant', content: '' }),
+  chunk({ tool_calls: [{ index: 0, id: 'call_paris', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] }),
+  chunk({ tool_calls: [{ index: 0, id: 'call_rome', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] }),
+  chunk({ tool_calls: [{ index: 0, function: { arguments: '"Rome"}' } }] }),
+  chunk({}, 'tool_calls'),
+  { id: 'chatcmpl-relay', object: 'chat.completion.chunk', created: 1, model: 'gemini-relay', choices: [], usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42 } },
+]);
+
+/** What OpenAI answers a model that takes no reasoning_effort. */
+const NO_REASONING = "Unsupported parameter: 'reasoning_effort' is not supported with this model.";
+
+function openaiUpstream(r: Recorded): MockReply {
+  if (r.body.model === 'gemini-relay') return { raw: { contentType: 'text/event-stream', body: RELAY_STREAM } };
+  if (r.body.model === 'gpt-4o-mini' && 'reasoning_effort' in r.body) return { status: 400, errorMessage: NO_REASONING };
+  return { text: 'Answered.' };
+}
+
+/** Refuses what the Messages API refuses: no messages, a thinking budget under 1024 or not below max_tokens. */
+function anthropicUpstream(r: Recorded): MockReply {
+  const { messages, thinking, max_tokens } = r.body;
+  if (!messages?.length) return { status: 400, errorMessage: 'messages: at least one message is required' };
+  if (thinking && (thinking.budget_tokens < 1024 || thinking.budget_tokens >= max_tokens)) return { status: 400, errorMessage: 'thinking.budget_tokens: must be ≥ 1024 and less than max_tokens' };
+  return { text: 'Answered.' };
+}
+
+let oa: MockUpstream;
+let an: MockUpstream;
+let px: RunningProxy;
+
+beforeAll(async () => {
+  oa = await startMockUpstream({ protocol: 'openai', models: ['gemini-relay', 'gpt-4o-mini', 'o3-mini'], reply: openaiUpstream });
+  an = await startMockUpstream({ protocol: 'anthropic', models: ['claude-sonnet-4-5'], reply: anthropicUpstream });
+  px = await startProxy({
+    providers: [
+      { name: 'oa', type: 'openai', baseURL: oa.baseURL, apiKey: 'k' },
+      { name: 'an', type: 'anthropic', baseURL: an.baseURL, apiKey: 'k' },
+    ],
+  });
+});
+afterAll(async () => {
+  await px.close();
+  await oa.close();
+  await an.close();
+});
+
+const anthropic = () => new Anthropic({ baseURL: px.url, apiKey: 'x', maxRetries: 0 });
+const weatherTool: Anthropic.Tool = { name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } };
+
+describe('parallel tool calls streamed at one index (item 15)', () => {
+  it('gives the Anthropic SDK two tool_use blocks with their own inputs', async () => {
+    const stream = anthropic().messages.stream({ model: 'gemini-relay', max_tokens: 500, tools: [weatherTool], messages: [{ role: 'user', content: 'Weather in Paris and Rome?' }] });
+    const message = await stream.finalMessage();
+    expect(message.stop_reason).toBe('tool_use');
+    const calls = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    expect(calls.map((b) => [b.id, b.name, b.input])).toEqual([
+      ['call_paris', 'get_weather', { city: 'Paris' }],
+      ['call_rome', 'get_weather', { city: 'Rome' }],
+    ]);
+  });
+});
