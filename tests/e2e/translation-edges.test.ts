@@ -3,6 +3,7 @@
  * as callers, real local upstreams that refuse what the real services refuse.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockReply, type MockUpstream, type Recorded } from '../helpers/mock-upstream.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
@@ -57,8 +58,26 @@ afterAll(async () => {
   await an.close();
 });
 
+const openai = () => new OpenAI({ baseURL: `${px.url}/v1`, apiKey: 'x', maxRetries: 0 });
 const anthropic = () => new Anthropic({ baseURL: px.url, apiKey: 'x', maxRetries: 0 });
 const weatherTool: Anthropic.Tool = { name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } };
+
+describe('reasoning_effort → Anthropic thinking leaves the answer room (item 14)', () => {
+  it('raises max_tokens above the budget when the client gave none', async () => {
+    const res = await openai().chat.completions.create({ model: 'claude-sonnet-4-5', reasoning_effort: 'high', messages: [{ role: 'user', content: 'Think, then answer.' }] });
+    expect(res.choices[0]!.message.content).toBe('Answered.');
+    const { max_tokens, thinking } = an.chats().at(-1)!.body;
+    expect(thinking).toEqual({ type: 'enabled', budget_tokens: 4096 });
+    expect(max_tokens - thinking.budget_tokens).toBeGreaterThanOrEqual(4096);
+  });
+
+  it("caps the budget within the client's max_tokens so the answer keeps 1024 tokens", async () => {
+    await openai().chat.completions.create({ model: 'claude-sonnet-4-5', reasoning_effort: 'high', max_completion_tokens: 3000, messages: [{ role: 'user', content: 'Think, then answer.' }] });
+    const { max_tokens, thinking } = an.chats().at(-1)!.body;
+    expect(max_tokens).toBe(3000);
+    expect(thinking).toEqual({ type: 'enabled', budget_tokens: 3000 - 1024 });
+  });
+});
 
 describe('parallel tool calls streamed at one index (item 15)', () => {
   it('gives the Anthropic SDK two tool_use blocks with their own inputs', async () => {

@@ -60,15 +60,16 @@ import type { StreamTranslator, TranslateContext } from './types.js';
 export function openaiRequestToAnthropic(req: OpenAIChatRequest, ctx: TranslateContext): AnthropicRequest {
   if (req.n != null && req.n > 1) throw badRequest('n: only n=1 is supported by this model', 'n');
   const messages = convertMessages(req.messages, ctx);
+  const clientMax = req.max_completion_tokens ?? req.max_tokens;
   const out: AnthropicRequest = {
     model: req.model,
     messages,
-    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? ctx.defaultMaxTokens,
+    max_tokens: clientMax ?? ctx.defaultMaxTokens,
   };
   const system = convertSystem(req.messages);
   if (system) out.system = system;
   Object.assign(out, convertTools(req, ctx));
-  const thinking = convertReasoning(req, out);
+  const thinking = convertReasoning(req, out, clientMax, ctx.defaultMaxTokens);
   // thinking requires temperature 1 and top_p near 1: both stay at their defaults then. Recent Claude
   // models reject temperature and top_p together: temperature (clamped to Anthropic's [0,1]) wins.
   if (thinking) out.thinking = thinking;
@@ -231,14 +232,28 @@ function convertToolChoice(choice: PlainChoice, noParallel: boolean, ctx: Transl
   return undefined;
 }
 
+/** Anthropic's smallest thinking budget, and the least of max_tokens thinking leaves to the answer. */
+const MIN_THINKING_TOKENS = 1024;
+/**
+ * The lowest output limit of the Claude models that think (Opus 4 and 4.1:
+ * 32000; 3.7 Sonnet, the other 4.x models: 64000 and up): max_tokens is
+ * raised for thinking no further, unless the configured default is above it.
+ */
+const THINKING_MAX_TOKENS = 32_000;
+
 /**
  * reasoning_effort → extended thinking, when Anthropic would accept it:
  * the budget must stay below max_tokens and be at least 1024; a forced tool
  * (`any`/`tool`) excludes thinking; and a tool-use turn being continued must
  * start with its signed thinking block, which an OpenAI client can only
  * return if it kept our `reasoning_signature`.
+ *
+ * Thinking counts within max_tokens. With no max from the client, max_tokens
+ * grows by the budget so the answer keeps the whole default; with the
+ * client's max, the budget shrinks to leave the answer at least 1024 tokens,
+ * and a max too small for both gets no thinking.
  */
-function convertReasoning(req: OpenAIChatRequest, out: AnthropicRequest): AnthropicThinkingConfig | undefined {
+function convertReasoning(req: OpenAIChatRequest, out: AnthropicRequest, clientMax: number | null | undefined, defaultMax: number): AnthropicThinkingConfig | undefined {
   const budget = effortToBudget(req.reasoning_effort);
   if (!budget) return undefined;
   const choice = out.tool_choice?.type;
@@ -246,8 +261,11 @@ function convertReasoning(req: OpenAIChatRequest, out: AnthropicRequest): Anthro
   const lastAssistant = out.messages.findLast((m) => m.role === 'assistant');
   const blocks = Array.isArray(lastAssistant?.content) ? lastAssistant.content : [];
   if (blocks.some((b) => b.type === 'tool_use') && blocks[0]?.type !== 'thinking') return undefined;
-  const capped = Math.min(budget, (out.max_tokens ?? 0) - 1);
-  return capped >= 1024 ? { type: 'enabled', budget_tokens: capped } : undefined;
+  const maxTokens = clientMax ?? Math.min(defaultMax + budget, Math.max(defaultMax, THINKING_MAX_TOKENS));
+  const capped = Math.min(budget, maxTokens - MIN_THINKING_TOKENS);
+  if (capped < MIN_THINKING_TOKENS) return undefined;
+  out.max_tokens = maxTokens;
+  return { type: 'enabled', budget_tokens: capped };
 }
 
 // ===================== response: OpenAI upstream → Anthropic client =====================
