@@ -91,3 +91,23 @@ describe('parallel tool calls streamed at one index (item 15)', () => {
     ]);
   });
 });
+
+describe('an OpenAI request of only system messages for an Anthropic model (item 16)', () => {
+  it('is answered, the instructions sent once, as the user turn', async () => {
+    const res = await openai().chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'Write a haiku about rain.' }] });
+    expect(res.choices[0]!.message.content).toBe('Answered.');
+    const body = an.chats().at(-1)!.body;
+    expect(body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Write a haiku about rain.' }] }]);
+    expect(body).not.toHaveProperty('system');
+  });
+
+  it('is refused with a 400 naming messages when every message is empty', async () => {
+    const before = an.chats().length;
+    const err = await openai()
+      .chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: '' }, { role: 'user', content: '' }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages');
+    expect(an.chats().length).toBe(before);
+  });
+});

@@ -66,8 +66,17 @@ export function openaiRequestToAnthropic(req: OpenAIChatRequest, ctx: TranslateC
     messages,
     max_tokens: clientMax ?? ctx.defaultMaxTokens,
   };
-  const system = convertSystem(req.messages);
-  if (system) out.system = system;
+  const system = systemBlocks(req.messages);
+  if (!messages.length) {
+    // Anthropic needs a message. A request of only instructions asks the model to act on them (as OpenAI models
+    // do), so they go as the user turn, and only there: kept as system too they would be sent twice and read as
+    // rules for a request that never comes.
+    if (!system.length) throw badRequest('messages: every message is empty; at least one needs content', 'messages');
+    messages.push({ role: 'user', content: system });
+  } else if (system.length) {
+    // a string, or blocks when cache_control must survive
+    out.system = system.some((b) => b.cache_control) ? system : system.map((b) => b.text).join('\n');
+  }
   Object.assign(out, convertTools(req, ctx));
   const thinking = convertReasoning(req, out, clientMax, ctx.defaultMaxTokens);
   // thinking requires temperature 1 and top_p near 1: both stay at their defaults then. Recent Claude
@@ -85,12 +94,11 @@ export function openaiRequestToAnthropic(req: OpenAIChatRequest, ctx: TranslateC
   return out;
 }
 
-/** Every system/developer message, wherever it sits, becomes the top-level `system`: a string, or blocks when cache_control must survive. */
-function convertSystem(messages: OpenAIMessage[]): string | AnthropicTextBlock[] | undefined {
+/** The text of every system/developer message, wherever it sits (empty text dropped, cache_control kept). */
+function systemBlocks(messages: OpenAIMessage[]): AnthropicTextBlock[] {
   const blocks: AnthropicTextBlock[] = [];
   for (const m of messages) if (m.role === 'system' || m.role === 'developer') blocks.push(...textBlocks(m.content));
-  if (!blocks.length) return undefined;
-  return blocks.some((b) => b.cache_control) ? blocks : blocks.map((b) => b.text).join('\n');
+  return blocks;
 }
 
 /** Anthropic rejects empty text blocks: they are dropped. */
@@ -112,7 +120,7 @@ function convertMessages(messages: OpenAIMessage[], ctx: TranslateContext): Anth
     if (m.role === 'user') appendTurn(turns, 'user', userBlocks(m, at));
     else if (m.role === 'assistant') appendTurn(turns, 'assistant', assistantBlocks(m, at, ctx));
     else if (m.role === 'tool') appendTurn(turns, 'user', [toolResult(m, ctx)]);
-    // system/developer: hoisted by convertSystem
+    // system/developer: hoisted by systemBlocks
   });
   return turns;
 }

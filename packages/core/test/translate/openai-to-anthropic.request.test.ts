@@ -44,6 +44,21 @@ describe('OpenAI request → Anthropic: system', () => {
     ]);
   });
 
+  it('sends a request of only system messages as the user turn, once (Anthropic needs a message)', () => {
+    const out = translate({ messages: [{ role: 'system', content: 'Write a haiku.' }, { role: 'developer', content: 'About rain.' }] });
+    expect(out.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Write a haiku.' }, { type: 'text', text: 'About rain.' }] }]);
+    expect(out).not.toHaveProperty('system');
+    const cached = translate({ messages: [{ role: 'system', content: [{ type: 'text', text: 'big', cache_control: { type: 'ephemeral' } }] }, user('')] });
+    expect(cached.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'big', cache_control: { type: 'ephemeral' } }] }]);
+    expect(cached).not.toHaveProperty('system');
+  });
+
+  it('refuses with a 400 naming messages when no message has content', () => {
+    const err = badRequest(() => translate({ messages: [{ role: 'system', content: '' }, user(''), { role: 'assistant', content: '' }] }));
+    expect(err.param).toBe('messages');
+    expect(err.message).toMatch(/^messages: /);
+  });
+
   it('has no system field without system messages', () => {
     expect(translate({ messages: [user('hi')] })).not.toHaveProperty('system');
   });
