@@ -111,3 +111,28 @@ describe('an OpenAI request of only system messages for an Anthropic model (item
     expect(an.chats().length).toBe(before);
   });
 });
+
+describe('Anthropic thinking → reasoning_effort only for models that take it (item 17)', () => {
+  const ask = (model: string, thinking: Anthropic.ThinkingConfigParam) =>
+    anthropic().messages.stream({ model, max_tokens: 8000, thinking, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+
+  it('answers a non-reasoning OpenAI model, sending it no reasoning_effort', async () => {
+    const message = await ask('gpt-4o-mini', { type: 'enabled', budget_tokens: 2048 });
+    expect(message.content).toEqual([{ type: 'text', text: 'Answered.' }]);
+    expect(oa.chats().at(-1)!.body).not.toHaveProperty('reasoning_effort');
+  });
+
+  it('still sends it to a reasoning model', async () => {
+    await ask('o3-mini', { type: 'enabled', budget_tokens: 2048 });
+    expect(oa.chats().at(-1)!.body.reasoning_effort).toBe('medium');
+  });
+
+  it("carries a configured model's reasoning flag into its model entry", async () => {
+    const p = await startProxy({ providers: [{ name: 'oa', type: 'openai', baseURL: oa.baseURL, apiKey: 'k', models: ['plain', { id: 'local-reasoner', reasoning: true }, { id: 'o3-mini', reasoning: false }] }] });
+    try {
+      expect(await p.proxy.providers[0]!.listModels()).toEqual([{ id: 'plain' }, { id: 'local-reasoner', reasoning: true }, { id: 'o3-mini', reasoning: false }]);
+    } finally {
+      await p.close();
+    }
+  });
+});
