@@ -30,10 +30,11 @@ export class ToolCallDrafts<D extends ToolCallDraft> {
   add(fragment: Record<string, unknown>): { call: D; args: string } {
     const id = asString(fragment.id) || null;
     const fn = asRecord(fragment.function);
-    const call = this.callOf(fragment.index, id);
+    const name = asString(fn.name);
+    const call = this.callOf(fragment.index, id, name !== '');
     // the first id and name win: some providers repeat them on every fragment
     call.id ??= id;
-    call.name ||= asString(fn.name);
+    call.name ||= name;
     const args = asString(fn.arguments);
     call.args += args;
     this.last = call;
@@ -46,16 +47,18 @@ export class ToolCallDrafts<D extends ToolCallDraft> {
   }
 
   /**
-   * The call a fragment continues, or a new one. A fragment with no id, or
-   * with the id of the call at its index, continues that call; a new id
-   * starts a new call even at an index already used (Gemini-compatible relays
-   * stream parallel calls all at index 0). Some providers omit `index`: then
-   * a known id picks its call, a new id starts one, and no id continues the last.
+   * The call a fragment continues, or a new one. A fragment with a new id and
+   * a name starts a new call even at an index already used (Gemini-compatible
+   * relays stream parallel calls all at index 0); any other continues the call
+   * at its index (no id, the same id, or a new id on a nameless fragment: some
+   * servers change the id after a call's first fragment). Some providers omit
+   * `index`: then a known id picks its call, a new id starts one, and no id
+   * continues the last.
    */
-  private callOf(index: unknown, id: string | null): D {
+  private callOf(index: unknown, id: string | null, named: boolean): D {
     const indexed = typeof index === 'number' && Number.isFinite(index);
     let call = indexed ? this.current.get(index) : id ? [...this.drafts.values()].find((d) => d.id === id) : this.last;
-    if (call && id && call.id && call.id !== id) call = undefined;
+    if (call && id && named && call.id && call.id !== id) call = undefined;
     if (!call) {
       const key = indexed && !this.drafts.has(index) ? index : Math.max(-1, ...this.drafts.keys()) + 1;
       call = this.create(key);

@@ -77,6 +77,14 @@ describe('OpenAIStreamAggregate', () => {
       ['call_a', 'get_weather', { city: 'Paris' }],
       ['call_b', 'get_weather', { city: 'Rome' }],
     ]);
+    // a server that changes the id after a call's first fragment: a nameless fragment continues the call
+    const unstable = [
+      chunk({ index: 0, id: 'call_first', type: 'function', function: { name: 'get_weather', arguments: '' } }),
+      chunk({ index: 0, id: 'call_other', function: { arguments: '{"city":' } }),
+      chunk({ index: 0, id: 'call_other', function: { arguments: '"Oslo"}' } }, 'tool_calls'),
+    ].join('');
+    const one = aggregateOpenAI(unstable).finish().choices[0]!.message.tool_calls!;
+    expect(one.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([['call_first', 'get_weather', { city: 'Oslo' }]]);
   });
 
   it('collects reasoning_content', () => {
