@@ -20,6 +20,12 @@ describe('options schema', () => {
     expect(() => parseOptions({ bogus: 1 })).toThrow(ConfigError);
     expect(() => parseOptions({ providers: [{ name: 'a b', type: 'openai', baseURL: 'http://x' }] })).toThrow(/providers\.0\.name/);
   });
+
+  it('takes per-model images and reasoning flags in a static model list', () => {
+    const models = ['plain', { id: 'o3-mini', reasoning: true }, { id: 'gpt-4o-mini', images: true, reasoning: false }];
+    expect(parseOptions({ providers: [{ name: 'a', type: 'openai', baseURL: 'http://x', models }] }).providers[0]!.models).toEqual(models);
+    expect(() => parseOptions({ providers: [{ name: 'a', type: 'openai', baseURL: 'http://x', models: [{ id: 'm', reasoning: 'yes' }] }] })).toThrow(/providers\.0\.models\.0/);
+  });
 });
 
 describe('environment', () => {

@@ -15,7 +15,7 @@ const timeouts = z.strictObject({
 
 const modelEntry = z.union([
   z.string().min(1),
-  z.strictObject({ id: z.string().min(1), images: z.boolean().optional() }),
+  z.strictObject({ id: z.string().min(1), images: z.boolean().optional(), reasoning: z.boolean().optional() }),
 ]);
 
 const providerBase = {

@@ -6,6 +6,8 @@ export interface ModelEntry {
   id: string;
   /** accepts image input; undefined = unknown (treated as yes unless the provider marks image models) */
   images?: boolean;
+  /** takes `reasoning_effort`; undefined = unknown (then judged by the id's family, see `takesReasoningEffort`) */
+  reasoning?: boolean;
 }
 
 /** Headers from the client that an upstream may see: never hop-by-hop, never the proxy's own token. */

@@ -37,7 +37,7 @@ import type {
 import { SSE_DONE, type SseEvent, sseData } from '../protocols/sse.js';
 import { chatCompletionId, nowSeconds } from './ids.js';
 import { asRecord, asString, isRecord, parseJsonObject } from './json.js';
-import { type AnthropicUsageLike, anthropicUsageToOpenai, type OpenAIFinishReason, budgetToEffort, inStreamError, mergeAnthropicUsage, stopReasonToFinish } from './mappings.js';
+import { type AnthropicUsageLike, anthropicUsageToOpenai, type OpenAIFinishReason, budgetToEffort, inStreamError, mergeAnthropicUsage, stopReasonToFinish, takesReasoningEffort } from './mappings.js';
 import { isHttpUrl, toDataUrl } from './media.js';
 import { type ChunkDeltaField, CONTENT, OpenAIChunkFrames, REASONING_CONTENT, REASONING_SIGNATURE } from './sse-templates.js';
 import { originalToolName, shortToolName, toolIdFor } from './tools.js';
@@ -57,7 +57,8 @@ export function anthropicRequestToOpenai(req: AnthropicRequest, ctx: TranslateCo
   if (req.stop_sequences?.length) out.stop = req.stop_sequences.slice(0, 4);
   Object.assign(out, convertTools(req, ctx));
   const effort = convertThinking(req);
-  if (effort) out.reasoning_effort = effort;
+  // only where the model takes it: a non-reasoning model refuses the field with a 400
+  if (effort && takesReasoningEffort(ctx.model, ctx.reasoning)) out.reasoning_effort = effort;
   const schema = req.output_config?.format?.schema;
   if (schema) out.response_format = { type: 'json_schema', json_schema: { name: 'output', schema } };
   if (req.metadata?.user_id) out.user = req.metadata.user_id;

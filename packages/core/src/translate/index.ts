@@ -16,6 +16,7 @@ import { parseUpstream } from '../protocols/validate.js';
 
 export { AnthropicStreamAggregate } from './anthropic-stream-aggregate.js';
 export { estimateInputTokens } from './estimate.js';
+export { refusedReasoningEffort, takesReasoningEffort } from './mappings.js';
 export { OpenAIStreamAggregate } from './openai-stream-aggregate.js';
 export type { StreamTranslator, TranslateContext } from './types.js';
 
@@ -58,8 +59,17 @@ export function bridge(client: Protocol, upstream: Protocol): Bridge {
   return client === 'openai' ? OPENAI_CLIENT_ANTHROPIC_UPSTREAM : ANTHROPIC_CLIENT_OPENAI_UPSTREAM;
 }
 
-/** Per-request state; `model` is what the client is told answered; `defaultMaxTokens` a model's limit when known. */
-export function createContext(client: Protocol, body: Record<string, unknown>, model: string, defaultMaxTokens = DEFAULT_MAX_TOKENS): TranslateContext {
+/**
+ * Per-request state; `model` is what the client is told answered; `defaultMaxTokens` a model's limit when known;
+ * `reasoning` whether the model takes `reasoning_effort` (its `ModelEntry.reasoning`; false to leave the field out).
+ */
+export function createContext(
+  client: Protocol,
+  body: Record<string, unknown>,
+  model: string,
+  defaultMaxTokens = DEFAULT_MAX_TOKENS,
+  reasoning?: boolean,
+): TranslateContext {
   const streamOptions = body.stream_options;
   return {
     model,
@@ -68,5 +78,6 @@ export function createContext(client: Protocol, body: Record<string, unknown>, m
     toolNames: new Map(),
     toolIds: new Map(),
     defaultMaxTokens,
+    reasoning,
   };
 }

@@ -107,6 +107,36 @@ export function budgetToEffort(budget: number): 'low' | 'medium' | 'high' {
   return 'high';
 }
 
+/**
+ * Families known to take `reasoning_effort` low/medium/high on Chat
+ * Completions: OpenAI o1 (not o1-mini/o1-preview), o3, o4-mini, gpt-5 (not
+ * the -chat models), gpt-oss; Gemini 2.5 and later on its OpenAI endpoint.
+ * Left out on purpose: grok-3-mini (low/high only), Qwen3 on Groq (none/default).
+ */
+const REASONING_FAMILY = /^(?:o1(?!-mini|-preview)|o[34]|gpt-5(?!.*-chat)|gpt-oss|gemini-(?:2\.5|[3-9]))(?![a-z0-9])/i;
+
+/**
+ * Whether to send `reasoning_effort` to an OpenAI-compatible model: as its
+ * config says (or the pipeline learned from a refusal); unknown, only to a
+ * known reasoning family, judged by the id's last segment (`openai/o3`,
+ * `models/gemini-2.5-pro`). Non-reasoning models refuse the field with a 400,
+ * while leaving it out of an unknown reasoning model only costs the effort
+ * setting: the model reasons at its default.
+ */
+export function takesReasoningEffort(model: string, known: boolean | undefined): boolean {
+  return known ?? REASONING_FAMILY.test(model.slice(model.lastIndexOf('/') + 1));
+}
+
+/**
+ * An upstream's refusal of `reasoning_effort` (OpenAI: 400 "Unsupported
+ * parameter: 'reasoning_effort'…"; FastAPI-style servers, Mistral: 422): for
+ * a request that carried the field, the pipeline retries once with
+ * `ctx.reasoning = false` and remembers it for the model.
+ */
+export function refusedReasoningEffort(status: number, message: string): boolean {
+  return (status === 400 || status === 422) && /reasoning/i.test(message);
+}
+
 const STATUS_BY_ERROR_TYPE = new Map<string, number>([
   ['invalid_request_error', 400],
   ['authentication_error', 401],

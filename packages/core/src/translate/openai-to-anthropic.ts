@@ -60,15 +60,25 @@ import type { StreamTranslator, TranslateContext } from './types.js';
 export function openaiRequestToAnthropic(req: OpenAIChatRequest, ctx: TranslateContext): AnthropicRequest {
   if (req.n != null && req.n > 1) throw badRequest('n: only n=1 is supported by this model', 'n');
   const messages = convertMessages(req.messages, ctx);
+  const clientMax = req.max_completion_tokens ?? req.max_tokens;
   const out: AnthropicRequest = {
     model: req.model,
     messages,
-    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? ctx.defaultMaxTokens,
+    max_tokens: clientMax ?? ctx.defaultMaxTokens,
   };
-  const system = convertSystem(req.messages);
-  if (system) out.system = system;
+  const system = systemBlocks(req.messages);
+  if (!messages.length) {
+    // Anthropic needs a message. A request of only instructions asks the model to act on them (as OpenAI models
+    // do), so they go as the user turn, and only there: kept as system too they would be sent twice and read as
+    // rules for a request that never comes.
+    if (!system.length) throw badRequest('messages: every message is empty; at least one needs content', 'messages');
+    messages.push({ role: 'user', content: system });
+  } else if (system.length) {
+    // a string, or blocks when cache_control must survive
+    out.system = system.some((b) => b.cache_control) ? system : system.map((b) => b.text).join('\n');
+  }
   Object.assign(out, convertTools(req, ctx));
-  const thinking = convertReasoning(req, out);
+  const thinking = convertReasoning(req, out, clientMax, ctx.defaultMaxTokens);
   // thinking requires temperature 1 and top_p near 1: both stay at their defaults then. Recent Claude
   // models reject temperature and top_p together: temperature (clamped to Anthropic's [0,1]) wins.
   if (thinking) out.thinking = thinking;
@@ -84,12 +94,11 @@ export function openaiRequestToAnthropic(req: OpenAIChatRequest, ctx: TranslateC
   return out;
 }
 
-/** Every system/developer message, wherever it sits, becomes the top-level `system`: a string, or blocks when cache_control must survive. */
-function convertSystem(messages: OpenAIMessage[]): string | AnthropicTextBlock[] | undefined {
+/** The text of every system/developer message, wherever it sits (empty text dropped, cache_control kept). */
+function systemBlocks(messages: OpenAIMessage[]): AnthropicTextBlock[] {
   const blocks: AnthropicTextBlock[] = [];
   for (const m of messages) if (m.role === 'system' || m.role === 'developer') blocks.push(...textBlocks(m.content));
-  if (!blocks.length) return undefined;
-  return blocks.some((b) => b.cache_control) ? blocks : blocks.map((b) => b.text).join('\n');
+  return blocks;
 }
 
 /** Anthropic rejects empty text blocks: they are dropped. */
@@ -111,7 +120,7 @@ function convertMessages(messages: OpenAIMessage[], ctx: TranslateContext): Anth
     if (m.role === 'user') appendTurn(turns, 'user', userBlocks(m, at));
     else if (m.role === 'assistant') appendTurn(turns, 'assistant', assistantBlocks(m, at, ctx));
     else if (m.role === 'tool') appendTurn(turns, 'user', [toolResult(m, ctx)]);
-    // system/developer: hoisted by convertSystem
+    // system/developer: hoisted by systemBlocks
   });
   return turns;
 }
@@ -231,14 +240,28 @@ function convertToolChoice(choice: PlainChoice, noParallel: boolean, ctx: Transl
   return undefined;
 }
 
+/** Anthropic's smallest thinking budget, and the least of max_tokens thinking leaves to the answer. */
+const MIN_THINKING_TOKENS = 1024;
+/**
+ * The lowest output limit of the Claude models that think (Opus 4 and 4.1:
+ * 32000; 3.7 Sonnet, the other 4.x models: 64000 and up): max_tokens is
+ * raised for thinking no further, unless the configured default is above it.
+ */
+const THINKING_MAX_TOKENS = 32_000;
+
 /**
  * reasoning_effort → extended thinking, when Anthropic would accept it:
  * the budget must stay below max_tokens and be at least 1024; a forced tool
  * (`any`/`tool`) excludes thinking; and a tool-use turn being continued must
  * start with its signed thinking block, which an OpenAI client can only
  * return if it kept our `reasoning_signature`.
+ *
+ * Thinking counts within max_tokens. With no max from the client, max_tokens
+ * grows by the budget so the answer keeps the whole default; with the
+ * client's max, the budget shrinks to leave the answer at least 1024 tokens,
+ * and a max too small for both gets no thinking.
  */
-function convertReasoning(req: OpenAIChatRequest, out: AnthropicRequest): AnthropicThinkingConfig | undefined {
+function convertReasoning(req: OpenAIChatRequest, out: AnthropicRequest, clientMax: number | null | undefined, defaultMax: number): AnthropicThinkingConfig | undefined {
   const budget = effortToBudget(req.reasoning_effort);
   if (!budget) return undefined;
   const choice = out.tool_choice?.type;
@@ -246,8 +269,11 @@ function convertReasoning(req: OpenAIChatRequest, out: AnthropicRequest): Anthro
   const lastAssistant = out.messages.findLast((m) => m.role === 'assistant');
   const blocks = Array.isArray(lastAssistant?.content) ? lastAssistant.content : [];
   if (blocks.some((b) => b.type === 'tool_use') && blocks[0]?.type !== 'thinking') return undefined;
-  const capped = Math.min(budget, (out.max_tokens ?? 0) - 1);
-  return capped >= 1024 ? { type: 'enabled', budget_tokens: capped } : undefined;
+  const maxTokens = clientMax ?? Math.min(defaultMax + budget, Math.max(defaultMax, THINKING_MAX_TOKENS));
+  const capped = Math.min(budget, maxTokens - MIN_THINKING_TOKENS);
+  if (capped < MIN_THINKING_TOKENS) return undefined;
+  out.max_tokens = maxTokens;
+  return { type: 'enabled', budget_tokens: capped };
 }
 
 // ===================== response: OpenAI upstream → Anthropic client =====================

@@ -18,6 +18,11 @@ export interface TranslateContext {
   toolIds: Map<string, string>;
   /** Anthropic requires `max_tokens`: used when an OpenAI client sent neither max_tokens nor max_completion_tokens */
   defaultMaxTokens: number;
+  /**
+   * the upstream model takes `reasoning_effort`: the model's config flag, or false once it refused the field;
+   * undefined = unknown, judged by the model id (see `takesReasoningEffort`)
+   */
+  reasoning?: boolean;
 }
 
 /**

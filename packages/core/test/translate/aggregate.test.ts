@@ -64,6 +64,29 @@ describe('OpenAIStreamAggregate', () => {
     expect(calls.map((c) => JSON.parse(c.function.arguments))).toEqual([{ path: 'a.txt' }, { dir: 'src' }]);
   });
 
+  it('separates parallel calls streamed all at index 0 with different ids; no id or the same id continues a call', () => {
+    const chunk = (call: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { tool_calls: [call] }, finish_reason: finish }] })}\n\n`;
+    const stream = [
+      chunk({ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }),
+      chunk({ index: 0, function: { arguments: '"Paris"}' } }),
+      chunk({ index: 0, id: 'call_b', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }),
+      chunk({ index: 0, id: 'call_b', function: { arguments: '"Rome"}' } }, 'tool_calls'),
+    ].join('');
+    const calls = aggregateOpenAI(stream).finish().choices[0]!.message.tool_calls!;
+    expect(calls.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+      ['call_a', 'get_weather', { city: 'Paris' }],
+      ['call_b', 'get_weather', { city: 'Rome' }],
+    ]);
+    // a server that changes the id after a call's first fragment: a nameless fragment continues the call
+    const unstable = [
+      chunk({ index: 0, id: 'call_first', type: 'function', function: { name: 'get_weather', arguments: '' } }),
+      chunk({ index: 0, id: 'call_other', function: { arguments: '{"city":' } }),
+      chunk({ index: 0, id: 'call_other', function: { arguments: '"Oslo"}' } }, 'tool_calls'),
+    ].join('');
+    const one = aggregateOpenAI(unstable).finish().choices[0]!.message.tool_calls!;
+    expect(one.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([['call_first', 'get_weather', { city: 'Oslo' }]]);
+  });
+
   it('collects reasoning_content', () => {
     const completion = aggregateOpenAI(fixture('openai-thinking.sse')).finish();
     expect(completion.choices[0]!.message).toMatchObject({ content: '2 + 2 = 4.', reasoning_content: 'The user asks 2+2. That is 4.' });

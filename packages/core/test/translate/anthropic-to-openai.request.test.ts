@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnthropicRequest } from '../../src/protocols/anthropic/types.js';
-import { bridge, createContext } from '../../src/translate/index.js';
+import { bridge, createContext, refusedReasoningEffort, takesReasoningEffort } from '../../src/translate/index.js';
 import type { TranslateContext } from '../../src/translate/types.js';
 import { badRequest, user } from './helpers.js';
 
@@ -13,6 +13,8 @@ function translate(body: Record<string, unknown>, ctx?: TranslateContext) {
 }
 
 const assistant = (content: unknown) => ({ role: 'assistant', content });
+/** a context for a model known to take reasoning_effort */
+const reasoner = { ...createContext('anthropic', {}, 'gpt-x'), reasoning: true };
 
 
 describe('Anthropic request → OpenAI: system', () => {
@@ -238,14 +240,27 @@ describe('Anthropic request → OpenAI: options', () => {
     [8193, 'high'],
     [32000, 'high'],
   ])('thinking budget %d → reasoning_effort %s', (budget, effort) => {
-    expect(translate({ messages: [user('x')], max_tokens: 64000, thinking: { type: 'enabled', budget_tokens: budget } }).reasoning_effort).toBe(effort);
+    expect(translate({ messages: [user('x')], max_tokens: 64000, thinking: { type: 'enabled', budget_tokens: budget } }, reasoner).reasoning_effort).toBe(effort);
   });
 
   it('maps adaptive thinking by its effort; disabled thinking sends nothing', () => {
-    expect(translate({ messages: [user('x')], thinking: { type: 'adaptive' } }).reasoning_effort).toBe('high');
-    expect(translate({ messages: [user('x')], thinking: { type: 'adaptive' }, output_config: { effort: 'low' } }).reasoning_effort).toBe('low');
-    expect(translate({ messages: [user('x')], thinking: { type: 'adaptive' }, output_config: { effort: 'max' } }).reasoning_effort).toBe('high');
-    expect(translate({ messages: [user('x')], thinking: { type: 'disabled' } })).not.toHaveProperty('reasoning_effort');
+    expect(translate({ messages: [user('x')], thinking: { type: 'adaptive' } }, reasoner).reasoning_effort).toBe('high');
+    expect(translate({ messages: [user('x')], thinking: { type: 'adaptive' }, output_config: { effort: 'low' } }, reasoner).reasoning_effort).toBe('low');
+    expect(translate({ messages: [user('x')], thinking: { type: 'adaptive' }, output_config: { effort: 'max' } }, reasoner).reasoning_effort).toBe('high');
+    expect(translate({ messages: [user('x')], thinking: { type: 'disabled' } }, reasoner)).not.toHaveProperty('reasoning_effort');
+  });
+
+  it("sends reasoning_effort only to a model that takes it: the model's flag, else its id's family", () => {
+    const thinking = { messages: [user('x')], max_tokens: 8000, thinking: { type: 'enabled', budget_tokens: 2048 } };
+    const effortFor = (model: string, reasoning?: boolean) => translate(thinking, createContext('anthropic', thinking, model, 4096, reasoning)).reasoning_effort;
+    // unknown: by the family of the id
+    expect(effortFor('o3-mini')).toBe('medium');
+    expect(effortFor('gpt-4o-mini')).toBeUndefined();
+    // the flag wins both ways; false is also how the pipeline leaves the field out after a refusal
+    expect(effortFor('my-local-reasoner', true)).toBe('medium');
+    expect(effortFor('o3-mini', false)).toBeUndefined();
+    // the rest of the request is the same either way
+    expect(translate(thinking, createContext('anthropic', thinking, 'gpt-4o-mini'))).toEqual({ model: 'claude-x', messages: [{ role: 'user', content: 'x' }], max_completion_tokens: 8000 });
   });
 
   it('maps output_config.format to response_format json_schema', () => {
@@ -282,6 +297,38 @@ describe('Anthropic request → OpenAI: options', () => {
     const copy = structuredClone(body);
     translate(body);
     expect(body).toEqual(copy);
+  });
+});
+
+describe('takesReasoningEffort', () => {
+  it.each(['o1', 'o1-2024-12-17', 'o3', 'o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.1', 'gpt-oss-120b', 'openai/gpt-oss-20b', 'gemini-2.5-pro', 'models/gemini-2.5-flash', 'gemini-3-pro-preview', 'O3-MINI'])(
+    'unknown %s: a reasoning family',
+    (id) => expect(takesReasoningEffort(id, undefined)).toBe(true),
+  );
+
+  it.each(['gpt-4o-mini', 'gpt-4.1', 'o1-mini', 'o1-preview', 'gpt-5-chat-latest', 'gemini-2.0-flash', 'llama3.2', 'qwen3-32b', 'grok-3-mini', 'deepseek-chat', 'o30', 'claude-sonnet-4-5'])(
+    'unknown %s: not sent',
+    (id) => expect(takesReasoningEffort(id, undefined)).toBe(false),
+  );
+
+  it('follows the flag when known', () => {
+    expect(takesReasoningEffort('gpt-4o-mini', true)).toBe(true);
+    expect(takesReasoningEffort('o3', false)).toBe(false);
+  });
+});
+
+describe('refusedReasoningEffort', () => {
+  it('recognises a 400 or 422 about the reasoning field', () => {
+    expect(refusedReasoningEffort(400, "Unsupported parameter: 'reasoning_effort' is not supported with this model.")).toBe(true);
+    expect(refusedReasoningEffort(400, 'Unrecognized request argument supplied: reasoning_effort')).toBe(true);
+    expect(refusedReasoningEffort(422, 'body.reasoning_effort: Extra inputs are not permitted')).toBe(true);
+    expect(refusedReasoningEffort(400, 'This model does not support reasoning')).toBe(true);
+  });
+
+  it('ignores other refusals', () => {
+    expect(refusedReasoningEffort(400, 'max_tokens is too large')).toBe(false);
+    expect(refusedReasoningEffort(500, 'reasoning_effort crashed the server')).toBe(false);
+    expect(refusedReasoningEffort(429, 'rate limited')).toBe(false);
   });
 });
 

@@ -153,7 +153,8 @@ export const openaiRequest = recReq(
     max_completion_tokens: opt(noisy(num)),
     temperature: opt(noisy(num)),
     top_p: opt(noisy(num)),
-    n: opt(noisy(num)),
+    // mostly 1: n > 1 is refused before anything else is translated
+    n: opt(noisy(fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, num))),
     stop: opt(noisy(fc.oneof(str, arr(str)))),
     tools: opt(noisy(arr(oaTool))),
     tool_choice: opt(noisy(oaToolChoice)),

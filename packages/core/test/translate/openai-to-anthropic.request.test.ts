@@ -44,6 +44,21 @@ describe('OpenAI request → Anthropic: system', () => {
     ]);
   });
 
+  it('sends a request of only system messages as the user turn, once (Anthropic needs a message)', () => {
+    const out = translate({ messages: [{ role: 'system', content: 'Write a haiku.' }, { role: 'developer', content: 'About rain.' }] });
+    expect(out.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Write a haiku.' }, { type: 'text', text: 'About rain.' }] }]);
+    expect(out).not.toHaveProperty('system');
+    const cached = translate({ messages: [{ role: 'system', content: [{ type: 'text', text: 'big', cache_control: { type: 'ephemeral' } }] }, user('')] });
+    expect(cached.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'big', cache_control: { type: 'ephemeral' } }] }]);
+    expect(cached).not.toHaveProperty('system');
+  });
+
+  it('refuses with a 400 naming messages when no message has content', () => {
+    const err = badRequest(() => translate({ messages: [{ role: 'system', content: '' }, user(''), { role: 'assistant', content: '' }] }));
+    expect(err.param).toBe('messages');
+    expect(err.message).toMatch(/^messages: /);
+  });
+
   it('has no system field without system messages', () => {
     expect(translate({ messages: [user('hi')] })).not.toHaveProperty('system');
   });
@@ -386,9 +401,32 @@ describe('OpenAI request → Anthropic: reasoning_effort', () => {
     expect(out).not.toHaveProperty('top_p');
   });
 
-  it('keeps the budget below max_tokens, and drops thinking when under the 1024 minimum', () => {
-    expect(translate({ messages: [user('x')], reasoning_effort: 'high', max_tokens: 3000 }).thinking).toEqual({ type: 'enabled', budget_tokens: 2999 });
-    expect(translate({ messages: [user('x')], reasoning_effort: 'high', max_tokens: 1000 })).not.toHaveProperty('thinking');
+  it("shrinks the budget to leave the answer 1024 of the client's max_tokens, and drops thinking when both do not fit", () => {
+    expect(translate({ messages: [user('x')], reasoning_effort: 'high', max_tokens: 3000 })).toMatchObject({ max_tokens: 3000, thinking: { type: 'enabled', budget_tokens: 1976 } });
+    expect(translate({ messages: [user('x')], reasoning_effort: 'low', max_completion_tokens: 2048 })).toMatchObject({ max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 } });
+    for (const max of [2047, 1025, 1000]) {
+      const out = translate({ messages: [user('x')], reasoning_effort: 'high', max_tokens: max });
+      expect(out).not.toHaveProperty('thinking');
+      expect(out.max_tokens).toBe(max);
+    }
+  });
+
+  it.each([
+    ['low', 1024],
+    ['medium', 2048],
+    ['high', 4096],
+  ])('without a client max_tokens, %s thinking comes on top of the default answer room', (effort, budget) => {
+    expect(translate({ messages: [user('x')], reasoning_effort: effort })).toMatchObject({ max_tokens: 4096 + budget, thinking: { type: 'enabled', budget_tokens: budget } });
+  });
+
+  it('raises max_tokens for thinking up to 32000 (the lowest limit of the Claude models that think), never above a higher configured default', () => {
+    const withDefault = (defaultMaxTokens: number) => translate({ messages: [user('x')], reasoning_effort: 'high' }, { ...createContext('openai', {}, 'm'), defaultMaxTokens });
+    expect(withDefault(30000)).toMatchObject({ max_tokens: 32000, thinking: { budget_tokens: 4096 } });
+    expect(withDefault(64000)).toMatchObject({ max_tokens: 64000, thinking: { budget_tokens: 4096 } });
+    // no thinking: the default stays as it is
+    expect(translate({ messages: [user('x')], reasoning_effort: 'none' }).max_tokens).toBe(4096);
+    const tools = [{ type: 'function', function: { name: 'f' } }];
+    expect(translate({ messages: [user('x')], tools, tool_choice: 'required', reasoning_effort: 'high' }).max_tokens).toBe(4096);
   });
 
   it('none means no thinking', () => {

@@ -293,7 +293,8 @@ describe('createContext', () => {
 
   it('starts with empty maps, the default max tokens and an input estimate', () => {
     const ctx = createContext('anthropic', { system: 'x'.repeat(400), messages: [{ role: 'user', content: 'y'.repeat(400) }] }, 'claude-x');
-    expect(ctx).toMatchObject({ model: 'claude-x', defaultMaxTokens: 4096 });
+    expect(ctx).toMatchObject({ model: 'claude-x', defaultMaxTokens: 4096, reasoning: undefined });
+    expect(createContext('openai', { messages: [] }, 'm', 4096, false).reasoning).toBe(false);
     expect(ctx.toolIds.size + ctx.toolNames.size).toBe(0);
     expect(ctx.estimatedInputTokens).toBeGreaterThanOrEqual(200);
   });

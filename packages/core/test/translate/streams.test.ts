@@ -159,6 +159,41 @@ describe('OpenAIToAnthropicStream', () => {
     expect(payloads(out).filter((p) => p.delta?.type === 'input_json_delta').map((p) => p.delta.partial_json)).toEqual(['{"x":1}', '{"y":', '2}']);
   });
 
+  it('separates parallel calls streamed all at index 0 with different ids (Gemini-compatible relays)', () => {
+    const out = run(stream(), [
+      oaChunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
+      oaChunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] }),
+      oaChunk({ tool_calls: [{ index: 0, id: 'call_b', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] }),
+      // no id: continues the current call at that index; the same id again continues it too
+      oaChunk({ tool_calls: [{ index: 0, function: { arguments: '"Rome"' } }] }),
+      oaChunk({ tool_calls: [{ index: 0, id: 'call_b', function: { arguments: '}' } }] }),
+      oaChunk({}, 'tool_calls'),
+      usageChunk(3, 4),
+    ]);
+    expectValidAnthropicStream(out);
+    const frames = payloads(out);
+    const starts = frames.filter((p) => p.type === 'content_block_start');
+    expect(starts.map((p) => [p.index, p.content_block.id, p.content_block.name])).toEqual([
+      [0, 'call_a', 'get_weather'],
+      [1, 'call_b', 'get_weather'],
+    ]);
+    const input = (index: number) => frames.filter((p) => p.delta?.type === 'input_json_delta' && p.index === index).map((p) => p.delta.partial_json).join('');
+    expect([JSON.parse(input(0)), JSON.parse(input(1))]).toEqual([{ city: 'Paris' }, { city: 'Rome' }]);
+    expect(frames.find((p) => p.type === 'message_delta').delta.stop_reason).toBe('tool_use');
+  });
+
+  it('separates whole calls sent at index 0 in one chunk', () => {
+    const call = (id: string, city: string) => ({ index: 0, id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } });
+    const out = run(stream(), [oaChunk({ tool_calls: [call('call_a', 'Paris'), call('call_b', 'Rome')] }, 'tool_calls')]);
+    expectValidAnthropicStream(out);
+    const frames = payloads(out);
+    expect(frames.filter((p) => p.type === 'content_block_start').map((p) => p.content_block.id)).toEqual(['call_a', 'call_b']);
+    expect(frames.filter((p) => p.delta?.type === 'input_json_delta').map((p) => [p.index, p.delta.partial_json])).toEqual([
+      [0, '{"city":"Paris"}'],
+      [1, '{"city":"Rome"}'],
+    ]);
+  });
+
   it('waits for a call name before opening its block', () => {
     const t = stream();
     const first = t.push(oaChunk({ tool_calls: [{ index: 0, id: 'call_1', function: { arguments: '{"a"' } }] }));
