@@ -1,9 +1,10 @@
 export { createProxy, type Proxy, type ProxyOptions } from './proxy.js';
 export { parseOptions, optionsSchema, ConfigError, type ProxyConfig, type ProxyOptionsInput, type ProviderConfig } from './config/schema.js';
 export { mergeOptions, chatPathsFromEnv, DEFAULT_CHAT_PATHS } from './config/env.js';
-export { ProxyError, errorBody, type Protocol } from './errors.js';
+export { ProxyError } from './errors.js';
+export { CLIENTS, UPSTREAMS, type ClientProtocol, type ClientSpec, type UpstreamProtocol, type UpstreamSpec } from './protocols/index.js';
+export { type Answer, type ChatHooks, ChatRequest, type StreamEnd } from './pipeline/index.js';
 export { BodyTooLarge, type CoreRequest, type CoreResponse, type HeaderMap } from './http/types.js';
-export { guessProtocol } from './http/routes.js';
 export { ClientSignal, type AbortSignalLike } from './http/signal.js';
 export { startKeepAlive, type KeepAlive } from './http/keep-alive.js';
 export type { Logger } from './logger.js';

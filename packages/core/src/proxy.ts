@@ -3,13 +3,15 @@ import { DEFAULT_CHAT_PATHS } from './config/env.js';
 import { parseOptions, type ProxyConfig, type ProxyOptionsInput } from './config/schema.js';
 import { ProxyError } from './errors.js';
 import { makeTokenCheck } from './http/auth.js';
-import { handleChat, type ChatDeps } from './http/chat.js';
 import { countTokens } from './http/count-tokens.js';
 import { homePage } from './http/home.js';
-import { modelsResponse } from './http/models.js';
+import { modelResponse, modelsResponse } from './http/models.js';
 import { statsResponse } from './http/stats.js';
 import { errorResponse, json } from './http/respond.js';
-import { guessProtocol, RouteTable } from './http/routes.js';
+import { RouteTable } from './http/routes.js';
+import { type ChatHooks, Hooks, type PipelineDeps, runChat } from './pipeline/index.js';
+import { announcedProtocol, CLIENTS } from './protocols/index.js';
+import { assertBridges } from './translate/index.js';
 import { BodyTooLarge, type CoreRequest, type CoreResponse } from './http/types.js';
 import { toWebHandler } from './http/web.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -33,6 +35,8 @@ export interface ProxyOptions extends ProxyOptionsInput {
    * Pass one store to several proxies (workers, a reloaded config) to share what they learn.
    */
   routerStore?: RouterStore;
+  /** features plugged into the chat pipeline (see ChatHooks); more with `proxy.use()` */
+  hooks?: readonly ChatHooks[];
 }
 
 export interface Proxy {
@@ -48,6 +52,8 @@ export interface Proxy {
   matches(path: string): boolean;
   readonly config: ProxyConfig;
   readonly providers: readonly Provider[];
+  /** plugs a feature into the chat pipeline: its hooks run from the next request on */
+  use(hooks: ChatHooks): Proxy;
   /** stops background work and closes upstream pools */
   close(): Promise<void>;
 }
@@ -55,10 +61,11 @@ export interface Proxy {
 const MESSAGES_PATHS = ['/v1/messages', '/api/v1/messages'];
 const COUNT_PATHS = ['/v1/messages/count_tokens', '/api/v1/messages/count_tokens'];
 const MODELS_PATHS = ['/v1/models', '/api/v1/models'];
+const MODEL_PATHS = ['/v1/models/*id', '/api/v1/models/*id'];
 const STATS_PATHS = ['/api/v1/stats'];
 
 export function createProxy(options: ProxyOptions = {}): Proxy {
-  const { logger, dispatcher, routerStore, ...rest } = options;
+  const { logger, dispatcher, routerStore, hooks: features, ...rest } = options;
   const config = parseOptions(rest);
   const secrets = [config.token, ...config.providers.flatMap((p) => [p.apiKey, p.type === 'degpt' ? p.authCookie : undefined])];
   const redact = makeRedactor(secrets);
@@ -67,6 +74,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   const pools = new Pools(dispatcher);
   const upstreams = { pools, timeouts: config.timeouts, maxAnswerBytes: config.limits.maxAnswerBytes };
   const providers = config.providers.map((p) => createProvider(p, upstreams, log));
+  // every client protocol served here must reach every configured provider's protocol
+  assertBridges(Object.keys(CLIENTS) as (keyof typeof CLIENTS)[], providers.map((p) => p.protocol));
   const catalog = new Catalog(providers, config.cacheDurationSeconds * 1000, log);
   const router = new Router(catalog, {
     store: routerStore ?? new MemoryRouterStore(),
@@ -75,9 +84,13 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   });
   const tokenOk = config.token ? makeTokenCheck(config.token) : null;
   const chatPaths = config.chatPaths ?? DEFAULT_CHAT_PATHS;
-  const deps: ChatDeps = {
+  const hooks = new Hooks();
+  for (const f of features ?? []) hooks.add(f);
+  const deps: PipelineDeps = {
     router,
     log,
+    hooks,
+    noReasoning: new Set(),
     maxAttempts: config.router.maxAttempts,
     deadlineMs: config.router.deadlineSeconds !== undefined ? config.router.deadlineSeconds * 1000 : config.timeouts.firstByteMs,
     maxBodyBytes: config.limits.maxBodyBytes,
@@ -88,12 +101,13 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     streamRedactor: makeStreamRedactor(secrets),
   };
 
+  const { openai, anthropic } = CLIENTS;
   const routes = new RouteTable()
-    .add(chatPaths, { protocol: 'openai', methods: { POST: (r) => handleChat('openai', r, deps) } })
-    .add(MESSAGES_PATHS, { protocol: 'anthropic', methods: { POST: (r) => handleChat('anthropic', r, deps) } })
-    .add(COUNT_PATHS, { protocol: 'anthropic', methods: { POST: (r) => countTokens(r, router, deps.maxBodyBytes, deps.tokenSet, log) } })
+    .add(chatPaths, { protocol: openai, methods: { POST: (r) => runChat(openai, r, deps) } })
+    .add(MESSAGES_PATHS, { protocol: anthropic, methods: { POST: (r) => runChat(anthropic, r, deps) } })
+    .add(COUNT_PATHS, { protocol: anthropic, methods: { POST: (r) => countTokens(r, router, deps.maxBodyBytes, deps.tokenSet, log) } })
     .add(MODELS_PATHS, {
-      protocol: 'openai',
+      protocol: openai,
       methods: {
         GET: async (r) => {
           await catalog.whenLoaded();
@@ -101,9 +115,18 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
         },
       },
     })
-    .add(STATS_PATHS, { protocol: 'openai', methods: { GET: async () => statsResponse(await router.stats()) } })
-    .add(['/health'], { protocol: 'openai', open: true, methods: { GET: () => json(200, { status: 'ok', version: VERSION }) } })
-    .add(['/'], { protocol: 'openai', open: true, methods: { GET: () => homePage(VERSION, chatPaths, catalog.entries().length) } });
+    .add(MODEL_PATHS, {
+      protocol: openai,
+      methods: {
+        GET: async (r, params) => {
+          await catalog.whenLoaded();
+          return modelResponse(r, catalog.entries(), params.id!);
+        },
+      },
+    })
+    .add(STATS_PATHS, { protocol: openai, methods: { GET: async () => statsResponse(await router.stats()) } })
+    .add(['/health'], { protocol: openai, open: true, methods: { GET: () => json(200, { status: 'ok', version: VERSION }) } })
+    .add(['/'], { protocol: openai, open: true, methods: { GET: () => homePage(VERSION, chatPaths, catalog.entries().length) } });
 
   async function handle(req: CoreRequest): Promise<CoreResponse> {
     const started = config.debug ? performance.now() : 0;
@@ -119,9 +142,10 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   }
 
   async function dispatch(req: CoreRequest): Promise<CoreResponse> {
-    const route = routes.match(req.path);
-    if (!route) return errorResponse(guessProtocol(req), new ProxyError(404, `no route for ${req.method} ${req.path}`));
-    const handler = route.methods[(req.method === 'HEAD' ? 'GET' : req.method) as 'GET' | 'POST'];
+    const match = routes.match(req.path);
+    if (!match) return errorResponse(announcedProtocol(req), new ProxyError(404, `no route for ${req.method} ${req.path}`));
+    const { route, params } = match;
+    const handler = route.methods[(req.method === 'HEAD' ? 'GET' : req.method) as 'GET' | 'POST' | 'DELETE'];
     if (!handler) {
       const preflight = req.method === 'OPTIONS' && cors?.preflight(req, Object.keys(route.methods).join(', '));
       if (preflight) return preflight;
@@ -132,7 +156,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       return errorResponse(route.protocol, new ProxyError(401, 'missing or invalid API token: send it as "Authorization: Bearer <token>" or "x-api-key: <token>"'));
     }
     try {
-      return await handler(req);
+      return await handler(req, params);
     } catch (e) {
       if (e instanceof ProxyError) return errorResponse(route.protocol, e);
       if (e instanceof BodyTooLarge) return errorResponse(route.protocol, new ProxyError(413, e.message));
@@ -151,6 +175,10 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     status: () => catalog.status(),
     config,
     providers,
+    use(h) {
+      hooks.add(h);
+      return proxy;
+    },
     async close() {
       catalog.stop();
       await pools.close();

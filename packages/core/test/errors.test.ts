@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { errorObject, statusFor, upstreamErrorMessage } from '../src/errors.js';
+import { upstreamErrorMessage } from '../src/errors.js';
+import { CLIENTS, UPSTREAMS } from '../src/protocols/index.js';
+
+const errorObject = (p: 'openai' | 'anthropic', status: number, message: string, param?: string) => CLIENTS[p].errorObject(status, message, param);
+const statusFor = (p: 'openai' | 'anthropic', status: number) => CLIENTS[p].status(status);
 
 describe('error mapping', () => {
   it.each([
@@ -22,6 +26,16 @@ describe('error mapping', () => {
   it('529 is 503 for OpenAI clients', () => {
     expect(statusFor('openai', 529)).toBe(503);
     expect(statusFor('anthropic', 529)).toBe(529);
+  });
+
+  it('reads an upstream error type back to its status, by the upstream protocol\'s table', () => {
+    expect(UPSTREAMS.anthropic.errorTypes.statusOf('overloaded_error')).toBe(529);
+    expect(UPSTREAMS.anthropic.errorTypes.statusOf('timeout_error')).toBe(504);
+    expect(UPSTREAMS.anthropic.errorTypes.statusOf('not_found_error')).toBe(404);
+    expect(UPSTREAMS.openai.errorTypes.statusOf('rate_limit_exceeded')).toBe(429);
+    expect(UPSTREAMS.openai.errorTypes.statusOf('server_error')).toBe(500);
+    expect(UPSTREAMS.openai.errorTypes.statusOf('whatever', 418)).toBe(418);
+    expect(UPSTREAMS.openai.errorTypes.statusOf('whatever')).toBe(500);
   });
 
   it('reads messages from either protocol or plain text', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 // fast-check is a devDependency of the tests workspace only (core declares no test deps): load it from there
 import fc from '../../../tests/node_modules/fast-check/lib/fast-check.js';
-import { nestedDeeperThan } from '../src/http/json-body.js';
+import { nestedDeeperThan } from '../src/json-depth.js';
 
 /** The depth of a parsed value, the way what runs after the parse recurses. */
 function depthOf(v: unknown): number {

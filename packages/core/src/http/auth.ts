@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Protocol } from '../errors.js';
+import type { ClientProtocol } from '../protocols/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Catalog } from '../router/catalog.js';
 import { header, type HeaderMap } from './types.js';
@@ -39,7 +39,7 @@ export function makeTokenCheck(token: string): (h: HeaderMap) => boolean {
  * route's protocol. Null when that provider has a key of its own: then no
  * provider gets the client's credential.
  */
-export function credentialOwner(client: Protocol, requested: string, catalog: Catalog): Provider | null {
+export function credentialOwner(client: ClientProtocol, requested: string, catalog: Catalog): Provider | null {
   const providers = catalog.providers;
   const slash = requested.indexOf('/');
   if (slash > 0) {

@@ -1,31 +1,39 @@
+import { ProxyError } from '../errors.js';
+import { announcedProtocol } from '../protocols/index.js';
+import type { ModelRow } from '../protocols/types.js';
 import type { CatalogEntry } from '../router/catalog.js';
-import { header, type CoreRequest, type CoreResponse } from './types.js';
-import { json } from './respond.js';
-
-const CREATED = Math.floor(Date.now() / 1000);
+import { errorResponse, json } from './respond.js';
+import type { CoreRequest, CoreResponse } from './types.js';
 
 /**
- * The model list, `auto` first. A bare id appears once (its first provider
+ * The model rows, `auto` first. A bare id appears once (its first provider
  * owns it); when several providers serve it, each `provider/model` id follows
- * too, so a client can pick one. Anthropic clients (anthropic-version header)
- * get Anthropic's list shape.
+ * too, so a client can pick one.
  */
-export function modelsResponse(req: CoreRequest, entries: readonly CatalogEntry[]): CoreResponse {
+function rows(entries: readonly CatalogEntry[]): ModelRow[] {
   const owners = new Map<string, CatalogEntry[]>();
   for (const e of entries) {
     const list = owners.get(e.model.id);
     if (list) list.push(e);
     else owners.set(e.model.id, [e]);
   }
-  const rows = [{ id: 'auto', owner: 'ones-proxy' }];
+  const out: ModelRow[] = [{ id: 'auto', owner: 'ones-proxy' }];
   for (const [id, served] of owners) {
-    rows.push({ id, owner: served[0]!.provider.name });
-    if (served.length > 1) for (const e of served) rows.push({ id: e.key, owner: e.provider.name });
+    out.push({ id, owner: served[0]!.provider.name });
+    if (served.length > 1) for (const e of served) out.push({ id: e.key, owner: e.provider.name });
   }
-  if (header(req.headers, 'anthropic-version')) {
-    const created_at = new Date(CREATED * 1000).toISOString();
-    const data = rows.map((r) => ({ type: 'model', id: r.id, display_name: r.id, created_at }));
-    return json(200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
-  }
-  return json(200, { object: 'list', data: rows.map((r) => ({ id: r.id, object: 'model', created: CREATED, owned_by: r.owner })) });
+  return out;
+}
+
+/** GET /v1/models, in the shape of the protocol the client announces (Anthropic's SDK sends anthropic-version). */
+export function modelsResponse(req: CoreRequest, entries: readonly CatalogEntry[]): CoreResponse {
+  return json(200, announcedProtocol(req).modelList(rows(entries)));
+}
+
+/** GET /v1/models/{id}: one model (any listed id, `provider/model` of a listed one, or `auto`), else 404. */
+export function modelResponse(req: CoreRequest, entries: readonly CatalogEntry[], id: string): CoreResponse {
+  const spec = announcedProtocol(req);
+  const row = rows(entries).find((r) => r.id === id) ?? entries.filter((e) => e.key === id).map((e) => ({ id: e.key, owner: e.provider.name }))[0];
+  if (!row) return errorResponse(spec, new ProxyError(404, `model "${id}" is not served here`, 'model', 'model_not_found'));
+  return json(200, spec.model(row));
 }

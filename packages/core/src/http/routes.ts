@@ -1,36 +1,81 @@
-import type { Protocol } from '../errors.js';
+import type { ClientSpec } from '../protocols/types.js';
 import type { CoreRequest, CoreResponse } from './types.js';
 
-export type Handler = (req: CoreRequest) => Promise<CoreResponse> | CoreResponse;
+/** A route's handler; `params` holds the values of its `:name` segments. */
+export type Handler = (req: CoreRequest, params: Readonly<Record<string, string>>) => Promise<CoreResponse> | CoreResponse;
 
 export interface Route {
-  /** protocol errors on this route are written in */
-  protocol: Protocol;
+  /** the protocol errors on this route are written in */
+  protocol: ClientSpec;
   /** open routes skip TOKEN auth */
   open?: boolean;
   /** HEAD is answered by GET's handler (adapters send no body for HEAD) */
-  methods: Partial<Record<'GET' | 'POST', Handler>>;
+  methods: Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>;
 }
 
-/** Exact-path route table: one Map lookup per request. */
+export interface Match {
+  route: Route;
+  params: Readonly<Record<string, string>>;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+interface ParamRoute {
+  /** the path's segments; a `:name` segment takes any one non-empty segment, a last `*name` the rest of the path */
+  segments: string[];
+  route: Route;
+}
+
+/**
+ * The route table: exact paths in a Map (one lookup, the chat routes'
+ * case), paths with `:name` segments tried in order after it.
+ */
 export class RouteTable {
-  private readonly routes = new Map<string, Route>();
+  private readonly exact = new Map<string, Route>();
+  private readonly withParams: ParamRoute[] = [];
 
   add(paths: readonly string[], route: Route): this {
-    for (const p of paths) this.routes.set(p, route);
+    for (const p of paths) {
+      if (p.includes('/:') || p.includes('/*')) this.withParams.push({ segments: p.split('/'), route });
+      else this.exact.set(p, route);
+    }
     return this;
   }
 
-  match(path: string): Route | undefined {
-    return this.routes.get(path) ?? (path.length > 1 && path.endsWith('/') ? this.routes.get(path.slice(0, -1)) : undefined);
+  match(path: string): Match | undefined {
+    const route = this.exact.get(path) ?? (path.length > 1 && path.endsWith('/') ? this.exact.get(path.slice(0, -1)) : undefined);
+    if (route) return { route, params: NO_PARAMS };
+    return this.withParams.length ? this.matchParams(path) : undefined;
   }
 
-  paths(): string[] {
-    return [...this.routes.keys()];
+  private matchParams(path: string): Match | undefined {
+    const parts = path.split('/');
+    for (const { segments, route } of this.withParams) {
+      const rest = segments.at(-1)!.startsWith('*');
+      if (rest ? parts.length < segments.length : segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < segments.length && ok; i++) {
+        const s = segments[i]!;
+        if (s.startsWith('*')) {
+          const value = parts.slice(i).join('/');
+          if (!value) ok = false;
+          else params[s.slice(1)] = safeDecode(value);
+        } else if (s.startsWith(':')) {
+          if (!parts[i]) ok = false;
+          else params[s.slice(1)] = safeDecode(parts[i]!);
+        } else ok = s === parts[i];
+      }
+      if (ok) return { route, params };
+    }
+    return undefined;
   }
 }
 
-/** Protocol for an error on an unknown path: Anthropic clients announce themselves. */
-export function guessProtocol(req: CoreRequest): Protocol {
-  return req.headers['anthropic-version'] !== undefined || req.path.includes('/messages') ? 'anthropic' : 'openai';
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

@@ -21,8 +21,9 @@ export class AnthropicProvider extends HttpProvider {
   }
 
   protected authHeaders({ forwarded }: Pick<UpstreamCall, 'forwarded'>): Record<string, string> {
-    const h: Record<string, string> = { 'anthropic-version': forwarded.anthropicVersion ?? this.extraHeaders['anthropic-version'] ?? DEFAULT_VERSION };
-    const beta = [this.extraHeaders['anthropic-beta'], forwarded.anthropicBeta].filter(Boolean).join(',');
+    const client = forwarded.headers;
+    const h: Record<string, string> = { 'anthropic-version': client?.['anthropic-version'] ?? this.extraHeaders['anthropic-version'] ?? DEFAULT_VERSION };
+    const beta = [this.extraHeaders['anthropic-beta'], client?.['anthropic-beta']].filter(Boolean).join(',');
     if (beta) h['anthropic-beta'] = beta;
     const key = this.apiKey ?? forwarded.credential;
     if (key) h['x-api-key'] = key;

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
-import type { Protocol } from '../errors.js';
+import type { UpstreamProtocol } from '../protocols/types.js';
 import { Upstream, type UpstreamSettings } from './http.js';
 import type { ModelEntry, Provider, UpstreamCall, UpstreamResponse } from './types.js';
 
@@ -9,7 +9,7 @@ const serialize = (b: UpstreamCall['body']): string | Uint8Array =>
 
 /** What OpenAI-style and Anthropic-style providers have in common: a base URL, a key, extra headers, a model list. */
 export abstract class HttpProvider implements Provider {
-  abstract readonly protocol: Protocol;
+  abstract readonly protocol: UpstreamProtocol;
   readonly name: string;
   readonly keyless: boolean;
   readonly origin: string;
@@ -40,16 +40,17 @@ export abstract class HttpProvider implements Provider {
   /** the headers of calls that forward nothing from the client, built once (non-stream, stream) */
   private readonly fixedHeaders: [Record<string, string> | null, Record<string, string> | null] = [null, null];
 
-  protected headers(call: Pick<UpstreamCall, 'forwarded' | 'stream'>): Record<string, string> {
+  protected headers(call: Pick<UpstreamCall, 'forwarded' | 'stream' | 'headers'>): Record<string, string> {
     const f = call.forwarded;
-    if (f.credential !== undefined || f.anthropicVersion !== undefined || f.anthropicBeta !== undefined) return this.buildHeaders(call);
+    if (f.credential !== undefined || f.headers !== undefined || call.headers !== undefined) return this.buildHeaders(call);
     const i = call.stream ? 1 : 0;
     return (this.fixedHeaders[i] ??= Object.freeze(this.buildHeaders(call)));
   }
 
-  private buildHeaders(call: Pick<UpstreamCall, 'forwarded' | 'stream'>): Record<string, string> {
+  private buildHeaders(call: Pick<UpstreamCall, 'forwarded' | 'stream' | 'headers'>): Record<string, string> {
     return {
       ...this.extraHeaders,
+      ...call.headers,
       'content-type': 'application/json',
       accept: call.stream ? 'text/event-stream' : 'application/json',
       ...this.authHeaders(call),
@@ -57,7 +58,7 @@ export abstract class HttpProvider implements Provider {
   }
 
   chat(call: UpstreamCall): Promise<UpstreamResponse> {
-    return this.upstream.request('POST', this.chatPath, this.headers(call), serialize(call.body), call.signal, true);
+    return this.upstream.request('POST', call.path ?? this.chatPath, this.headers(call), serialize(call.body), call.signal, true);
   }
 
   protected post(path: string, call: UpstreamCall): Promise<UpstreamResponse> {

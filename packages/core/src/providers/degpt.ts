@@ -5,7 +5,8 @@ import { ProxyError, upstreamErrorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { OpenAIUsage } from '../protocols/openai/types.js';
 import { SSE_DONE, sseData } from '../protocols/sse.js';
-import { estimateInputTokens, OpenAIStreamAggregate } from '../translate/index.js';
+import { OpenAIStreamAggregate } from '../protocols/openai/aggregate.js';
+import { OPENAI_CLIENT } from '../protocols/openai/spec.js';
 import { chatCompletionId, nowSeconds } from '../translate/ids.js';
 import { isRecord, parseJsonObject } from '../translate/json.js';
 import { lowerKeys } from './base.js';
@@ -23,7 +24,7 @@ const CHAT_PATH = '/v1/chat/completion/proxy';
 const CONFIG_PATH = '/config';
 
 /**
- * DeGPT's public web API (see DEGPT.md): sign in with a fixed id for a
+ * DeGPT's public web API: sign in with a fixed id for a
  * short-lived token, then chat through its OpenAI-style proxy endpoint, which
  * always streams and never reports usage. The client's credential is never
  * sent: the provider authenticates itself (keyless is false).
@@ -84,7 +85,7 @@ export class DegptProvider implements Provider {
     }
     if (res.statusCode !== 200) return res; // the pipeline reads, maps and records it
 
-    const promptTokens = estimateInputTokens('openai', payload);
+    const promptTokens = OPENAI_CLIENT.estimateInputTokens(payload);
     if (call.stream) {
       const streamOptions = request.stream_options;
       const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;

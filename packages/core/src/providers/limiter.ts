@@ -47,8 +47,4 @@ export class Limiter {
     if (next) next();
     else this.active--;
   }
-
-  get load(): { active: number; queued: number } {
-    return { active: this.active, queued: this.queue.length };
-  }
 }

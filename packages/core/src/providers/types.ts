@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Protocol } from '../errors.js';
+import type { UpstreamProtocol } from '../protocols/types.js';
 import type { AbortSignalLike } from '../http/signal.js';
 
 export interface ModelEntry {
@@ -14,13 +14,17 @@ export interface ModelEntry {
 export interface ForwardedHeaders {
   /** the client's own credential, only when bring-your-own-key applies */
   credential?: string;
-  anthropicVersion?: string;
-  anthropicBeta?: string;
+  /** the client headers the upstream protocol's spec passes on (lower-case names) */
+  headers?: Record<string, string>;
 }
 
 export interface UpstreamCall {
   /** serialized body, or an object to serialize */
   body: string | Uint8Array | Record<string, unknown>;
+  /** the path when the request decides it (a bridge's); default: the provider's chat path */
+  path?: string | undefined;
+  /** headers a bridge adds for this call */
+  headers?: Record<string, string> | undefined;
   stream: boolean;
   forwarded: ForwardedHeaders;
   signal: AbortSignalLike;
@@ -61,7 +65,7 @@ export function bufferBody(data: string | Uint8Array): UpstreamBody {
 /** One upstream service speaking one protocol. */
 export interface Provider {
   readonly name: string;
-  readonly protocol: Protocol;
+  readonly protocol: UpstreamProtocol;
   /** the provider has no key of its own: the client's credential may be passed through */
   readonly keyless: boolean;
   /** its models are the configured list: an id outside it is not served (no call on the operator's key) */

@@ -1,6 +1,7 @@
 /** The tables both directions share: stop reasons, usage, reasoning effort, error types. */
 import type { AnthropicDeltaUsage, AnthropicStopReason, AnthropicUsage } from '../protocols/anthropic/types.js';
 import type { OpenAIReasoningEffort, OpenAIUsage } from '../protocols/openai/types.js';
+import type { ErrorTypes } from '../protocols/types.js';
 import { asCount, asRecord, asString, isRecord } from './json.js';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -137,29 +138,9 @@ export function refusedReasoningEffort(status: number, message: string): boolean
   return (status === 400 || status === 422) && /reasoning/i.test(message);
 }
 
-const STATUS_BY_ERROR_TYPE = new Map<string, number>([
-  ['invalid_request_error', 400],
-  ['authentication_error', 401],
-  ['permission_error', 403],
-  ['not_found_error', 404],
-  ['request_too_large', 413],
-  ['rate_limit_error', 429],
-  ['rate_limit_exceeded', 429],
-  ['api_error', 500],
-  ['server_error', 500],
-  ['timeout_error', 504],
-  ['overloaded_error', 529],
-]);
-
-/** An in-stream error carries a type, not a status: recover the status so the client's protocol names it the same way. */
-export function errorStatusOf(type: unknown, code?: unknown): number {
-  if (typeof code === 'number' && code >= 400 && code < 600) return code;
-  return (typeof type === 'string' && STATUS_BY_ERROR_TYPE.get(type)) || 500;
-}
-
-/** The `error` of an in-stream error event of either protocol (an object, a bare string, or junk) → status and message. */
-export function inStreamError(error: unknown): { status: number; message: string } {
+/** The `error` of an in-stream error event (an object, a bare string, or junk) → status and message, by the upstream protocol's types. */
+export function inStreamError(error: unknown, types: ErrorTypes): { status: number; message: string } {
   if (typeof error === 'string' && error) return { status: 500, message: error };
   const e = asRecord(error);
-  return { status: errorStatusOf(e.type, e.code), message: asString(e.message) || 'upstream error' };
+  return { status: types.statusOf(e.type, e.code), message: asString(e.message) || 'upstream error' };
 }

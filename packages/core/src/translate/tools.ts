@@ -1,25 +1,24 @@
-import type { Protocol } from '../errors.js';
-import { anthropicToolId, digest, openaiToolId } from './ids.js';
+import { OPENAI_TOOL_IDS } from '../protocols/openai/spec.js';
+import type { OpenAIToolCall } from '../protocols/openai/types.js';
+import type { ToolIdRule } from '../protocols/types.js';
+import { digest } from './ids.js';
 import { isRecord } from './json.js';
 import type { TranslateContext } from './types.js';
 
-const ANTHROPIC_TOOL_ID = /^[a-zA-Z0-9_-]+$/;
-const OPENAI_TOOL_ID_MAX = 40;
 const TOOL_NAME_MAX = 64;
 
 /**
- * A tool-call id valid for `target`. Ids that already fit pass unchanged;
+ * A tool-call id valid for the target protocol (its spec's rule). Ids that already fit pass unchanged;
  * others are rewritten to a digest through `ctx.toolIds`, so a `tool_use` and
  * its later `tool_result` get the same id (and a later request maps them the
  * same way again). A missing id (some streams omit it) gets a fresh one.
  */
-export function toolIdFor(target: Protocol, id: string | null | undefined, ctx: TranslateContext): string {
-  if (id == null) return target === 'anthropic' ? anthropicToolId() : openaiToolId();
-  const fits = target === 'anthropic' ? ANTHROPIC_TOOL_ID.test(id) : id.length > 0 && id.length <= OPENAI_TOOL_ID_MAX;
-  if (fits) return id;
+export function toolIdFor(target: ToolIdRule, id: string | null | undefined, ctx: TranslateContext): string {
+  if (id == null) return target.fresh();
+  if (target.fits(id)) return id;
   let mapped = ctx.toolIds.get(id);
   if (!mapped) {
-    mapped = `${target === 'anthropic' ? 'toolu_' : 'call_'}${digest(id, 24)}`;
+    mapped = `${target.prefix}${digest(id, 24)}`;
     ctx.toolIds.set(id, mapped);
   }
   return mapped;
@@ -44,3 +43,10 @@ export function parseToolArguments(args: string): Record<string, unknown> | null
     return null;
   }
 }
+
+/** An Anthropic tool_use as an OpenAI tool call (request history and answers alike). */
+export const openaiToolCall = (id: string, name: string, input: unknown, ctx: TranslateContext): OpenAIToolCall => ({
+  id: toolIdFor(OPENAI_TOOL_IDS, id, ctx),
+  type: 'function',
+  function: { name, arguments: JSON.stringify(input ?? {}) },
+});

@@ -1,3 +1,4 @@
+import type { ClientProtocol, UpstreamProtocol } from '../protocols/types.js';
 import type { SseEvent } from '../protocols/sse.js';
 
 /**
@@ -22,7 +23,43 @@ export interface TranslateContext {
    * the upstream model takes `reasoning_effort`: the model's config flag, or false once it refused the field;
    * undefined = unknown, judged by the model id (see `takesReasoningEffort`)
    */
-  reasoning?: boolean;
+  reasoning?: boolean | undefined;
+}
+
+/** What a bridge is told of the model an attempt goes to. */
+export interface ContextOptions {
+  /** the upstream's model id, also what the client is told answered */
+  model: string;
+  /** max_tokens for upstreams that require it when the client gave none */
+  defaultMaxTokens: number;
+  /** the model takes `reasoning_effort` (see TranslateContext.reasoning) */
+  reasoning?: boolean | undefined;
+}
+
+/** One attempt's request as the pipeline hands it to a bridge. */
+export interface AttemptRequest<Body = Record<string, unknown>> {
+  /** the client's body (validated when the bridge `validates`); never mutated by a bridge */
+  body: Body;
+  /** the client's bytes, while `body` is what they say (no hook rewrote it): passthrough sends them untouched */
+  raw: Uint8Array | null;
+  /** the model the client asked for */
+  requested: string;
+  stream: boolean;
+}
+
+/** What goes upstream for one attempt. */
+export interface UpstreamRequest {
+  /** bytes as they are, or an object to serialise */
+  body: string | Uint8Array | Record<string, unknown>;
+  /** the upstream path when it depends on the request; default: the provider's chat path */
+  path?: string;
+  /** headers the request needs beyond the provider's own */
+  headers?: Record<string, string>;
+}
+
+/** An upstream's 200 that is no answer (an error object, a cut body): the attempt failed. */
+export class InvalidAnswer extends Error {
+  override name = 'InvalidAnswer';
 }
 
 /**
@@ -36,4 +73,25 @@ export interface StreamTranslator {
   push(event: SseEvent): string;
   finish(): string;
   fail(status: number, message: string): string;
+}
+
+/**
+ * The translation of one (client, upstream) pair: request, whole answer,
+ * stream. The identity bridge (same protocol both ends) passes bytes
+ * through; every other pair translates. `Body` is the client request's type,
+ * `Ctx` the state a request hands to its answer.
+ */
+export interface Bridge<Body = Record<string, unknown>, Ctx = unknown> {
+  readonly client: ClientProtocol;
+  readonly upstream: UpstreamProtocol;
+  /** the client body must pass its protocol's whole schema first (a bad field is the client's 400, not an upstream's failure) */
+  readonly validates: boolean;
+  /** the per-attempt state */
+  context(body: Body, opts: ContextOptions): Ctx;
+  /** the upstream request; throws ProxyError(400, msg, param) on what cannot be carried */
+  request(req: AttemptRequest<Body>, ctx: Ctx): UpstreamRequest;
+  /** an upstream's non-stream answer → the client's bytes; InvalidAnswer or ProxyError(502) when it is none */
+  answer(upstream: Buffer, ctx: Ctx): string | Buffer;
+  /** upstream SSE events → client SSE text; null: the bytes pass through as they came */
+  stream(ctx: Ctx): StreamTranslator | null;
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../src/errors.js';
-import { AnthropicStreamAggregate, OpenAIStreamAggregate, estimateInputTokens } from '../../src/translate/index.js';
+import { AnthropicStreamAggregate } from '../../src/protocols/anthropic/aggregate.js';
+import { OpenAIStreamAggregate } from '../../src/protocols/openai/aggregate.js';
+import { CLIENTS } from '../../src/protocols/index.js';
+const estimateInputTokens = (p: 'openai' | 'anthropic', body: Record<string, unknown>) => CLIENTS[p].estimateInputTokens(body);
 import { fixture, parseSse } from './helpers.js';
 
 function aggregateOpenAI(text: string) {

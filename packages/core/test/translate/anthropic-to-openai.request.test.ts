@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnthropicRequest } from '../../src/protocols/anthropic/types.js';
-import { bridge, createContext, refusedReasoningEffort, takesReasoningEffort } from '../../src/translate/index.js';
+import { bridge, createContext } from './helpers.js';
+import { refusedReasoningEffort, takesReasoningEffort } from '../../src/translate/index.js';
 import type { TranslateContext } from '../../src/translate/types.js';
 import { badRequest, user } from './helpers.js';
 

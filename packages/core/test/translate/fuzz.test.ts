@@ -8,11 +8,12 @@ import { createParser } from 'eventsource-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 // fast-check is a devDependency of the tests workspace only (core declares no test deps): load it from there
 import fc from '../../../../tests/node_modules/fast-check/lib/fast-check.js';
-import { ProxyError, type Protocol } from '../../src/errors.js';
+import { ProxyError } from '../../src/errors.js';
+type Protocol = 'openai' | 'anthropic';
 import { parseAnthropicRequest } from '../../src/protocols/anthropic/types.js';
 import { OpenAIChunkSchema, parseOpenAIRequest } from '../../src/protocols/openai/types.js';
 import type { SseEvent } from '../../src/protocols/sse.js';
-import { bridge, createContext } from '../../src/translate/index.js';
+import { bridge, createContext } from './helpers.js';
 import { expectValidAnthropicStream, makeContext } from './helpers.js';
 
 /** FUZZ_SCALE=10 for a longer hunt; the default keeps the file at a few seconds */

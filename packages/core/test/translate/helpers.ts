@@ -4,6 +4,16 @@ import { expect } from 'vitest';
 import { ProxyError } from '../../src/errors.js';
 import type { SseEvent } from '../../src/protocols/sse.js';
 import type { StreamTranslator, TranslateContext } from '../../src/translate/types.js';
+import { bridgeFor } from '../../src/translate/registry.js';
+import { AnthropicMessageSchema } from '../../src/protocols/anthropic/types.js';
+import { OpenAIChatCompletionSchema } from '../../src/protocols/openai/types.js';
+import { parseUpstream } from '../../src/protocols/validate.js';
+import { openaiRequestToAnthropic } from '../../src/translate/openai-anthropic/request.js';
+import { anthropicResponseToOpenai } from '../../src/translate/openai-anthropic/response.js';
+import { AnthropicToOpenAIStream } from '../../src/translate/openai-anthropic/stream.js';
+import { anthropicRequestToOpenai } from '../../src/translate/anthropic-openai/request.js';
+import { openaiResponseToAnthropic } from '../../src/translate/anthropic-openai/response.js';
+import { OpenAIToAnthropicStream } from '../../src/translate/anthropic-openai/stream.js';
 
 export function makeContext(overrides: Partial<TranslateContext> = {}): TranslateContext {
   return {
@@ -192,4 +202,34 @@ export function badRequest(fn: () => unknown): ProxyError {
     return e as ProxyError;
   }
   throw new Error('expected a 400');
+}
+
+// ---------------------------------------------------------------- the pairs, as the tests drive them
+
+type Pair = 'openai' | 'anthropic';
+const other = (p: Pair): Pair => (p === 'openai' ? 'anthropic' : 'openai');
+
+/** The context a translating bridge of `client` makes for an attempt to `model`. */
+export function createContext(client: Pair, body: Record<string, unknown>, model: string, defaultMaxTokens = 4096, reasoning?: boolean): TranslateContext {
+  return bridgeFor(client, other(client)).context(body, { model, defaultMaxTokens, reasoning }) as TranslateContext;
+}
+
+/**
+ * A translating pair's three parts, called directly: the request translation (without the model and
+ * stream the bridge sets), the whole-answer translation of a parsed upstream answer (its schema checked
+ * first, as the bridge does), and the stream translator.
+ */
+export function bridge(client: Pair, upstream: Pair) {
+  if (client === upstream) throw new Error('a protocol and itself: the identity bridge, nothing to translate');
+  return client === 'openai'
+    ? {
+        request: (body: Record<string, unknown>, ctx: TranslateContext) => openaiRequestToAnthropic(body as never, ctx) as unknown as Record<string, unknown>,
+        response: (answer: unknown, ctx: TranslateContext) => anthropicResponseToOpenai(parseUpstream(AnthropicMessageSchema, answer), ctx),
+        stream: (ctx: TranslateContext) => new AnthropicToOpenAIStream(ctx),
+      }
+    : {
+        request: (body: Record<string, unknown>, ctx: TranslateContext) => anthropicRequestToOpenai(body as never, ctx) as unknown as Record<string, unknown>,
+        response: (answer: unknown, ctx: TranslateContext) => openaiResponseToAnthropic(parseUpstream(OpenAIChatCompletionSchema, answer), ctx),
+        stream: (ctx: TranslateContext) => new OpenAIToAnthropicStream(ctx),
+      };
 }

@@ -4,8 +4,9 @@
  * timestamps aside; everything else is left to the full path.
  */
 import { describe, expect, it } from 'vitest';
-import { bridge } from '../../src/translate/index.js';
-import { anthropicTextAnswerToOpenai, openaiTextAnswerToAnthropic } from '../../src/translate/hot-answers.js';
+import { bridge } from './helpers.js';
+import { anthropicTextAnswerToOpenai } from '../../src/translate/openai-anthropic/hot.js';
+import { openaiTextAnswerToAnthropic } from '../../src/translate/anthropic-openai/hot.js';
 import { makeContext } from './helpers.js';
 
 const answer = (text: unknown, extra: { stop_reason?: unknown; stop_sequence?: unknown; usage?: unknown } = {}) =>

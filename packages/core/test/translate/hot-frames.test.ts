@@ -5,9 +5,10 @@
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AnthropicToOpenAIStream } from '../../src/translate/anthropic-to-openai.js';
-import { anthropicBlockStop, anthropicTextBlockStart, anthropicTextDelta, openaiTextChunk, openaiUsageChunk } from '../../src/translate/hot-frames.js';
-import { OpenAIToAnthropicStream } from '../../src/translate/openai-to-anthropic.js';
+import { AnthropicToOpenAIStream } from '../../src/translate/openai-anthropic/stream.js';
+import { anthropicBlockStop, anthropicTextBlockStart, anthropicTextDelta } from '../../src/translate/openai-anthropic/hot.js';
+import { openaiTextChunk, openaiUsageChunk } from '../../src/translate/anthropic-openai/hot.js';
+import { OpenAIToAnthropicStream } from '../../src/translate/anthropic-openai/stream.js';
 import { fixture, makeContext, normalize, runStream } from './helpers.js';
 
 const FIXTURES = readdirSync(new URL('./fixtures/', import.meta.url)).filter((f) => f.endsWith('.sse'));

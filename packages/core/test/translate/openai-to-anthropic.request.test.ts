@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseOpenAIRequest } from '../../src/protocols/openai/types.js';
-import { bridge, createContext } from '../../src/translate/index.js';
+import { bridge, createContext } from './helpers.js';
 import type { TranslateContext } from '../../src/translate/types.js';
 import { badRequest, user } from './helpers.js';
 

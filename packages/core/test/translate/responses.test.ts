@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../src/errors.js';
-import { bridge, createContext } from '../../src/translate/index.js';
+import { bridge, createContext } from './helpers.js';
+import { bridgeFor } from '../../src/translate/registry.js';
 import { anthropicUsageToOpenai, finishToStopReason, openaiUsageToAnthropic, stopReasonToFinish } from '../../src/translate/mappings.js';
 import { makeContext } from './helpers.js';
 
@@ -299,7 +300,16 @@ describe('createContext', () => {
     expect(ctx.estimatedInputTokens).toBeGreaterThanOrEqual(200);
   });
 
-  it('refuses a bridge between a protocol and itself', () => {
-    expect(() => bridge('openai', 'openai')).toThrow();
+  it('a protocol and itself: the identity bridge, bytes through untouched', () => {
+    for (const p of ['openai', 'anthropic'] as const) {
+      const identity = bridgeFor(p, p);
+      expect([identity.validates, identity.stream('m')]).toEqual([false, null]);
+      const raw = Buffer.from('{"model":"m","messages":[]}');
+      expect(identity.request({ body: { model: 'm', messages: [] }, raw, requested: 'm', stream: false }, 'm').body).toBe(raw);
+      expect(identity.request({ body: { model: 'm', messages: [] }, raw, requested: 'm', stream: false }, 'other').body).toEqual({ model: 'other', messages: [] });
+      const answer = Buffer.from('{"id":"x"}');
+      expect(identity.answer(answer, 'm')).toBe(answer);
+      expect(() => identity.answer(Buffer.from('{"error":{"message":"no"}}'), 'm')).toThrow('no');
+    }
   });
 });

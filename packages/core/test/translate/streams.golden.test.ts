@@ -6,9 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../src/errors.js';
-import { AnthropicToOpenAIStream } from '../../src/translate/anthropic-to-openai.js';
-import { AnthropicStreamAggregate, OpenAIStreamAggregate } from '../../src/translate/index.js';
-import { OpenAIToAnthropicStream } from '../../src/translate/openai-to-anthropic.js';
+import { AnthropicToOpenAIStream } from '../../src/translate/openai-anthropic/stream.js';
+import { AnthropicStreamAggregate } from '../../src/protocols/anthropic/aggregate.js';
+import { OpenAIStreamAggregate } from '../../src/protocols/openai/aggregate.js';
+import { OpenAIToAnthropicStream } from '../../src/translate/anthropic-openai/stream.js';
 import { expectValidAnthropicStream, expectValidOpenAIStream, fixture, makeContext, normalize, parseSse, runStream } from './helpers.js';
 
 function toAnthropic(name: string) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SseEvent } from '../../src/protocols/sse.js';
-import { AnthropicToOpenAIStream } from '../../src/translate/anthropic-to-openai.js';
-import { OpenAIToAnthropicStream } from '../../src/translate/openai-to-anthropic.js';
+import { AnthropicToOpenAIStream } from '../../src/translate/openai-anthropic/stream.js';
+import { OpenAIToAnthropicStream } from '../../src/translate/anthropic-openai/stream.js';
 import { expectValidAnthropicStream, expectValidOpenAIStream, makeContext, parseSse } from './helpers.js';
 
 const data = (json: unknown): SseEvent => ({ data: JSON.stringify(json) });

@@ -1,5 +1,3 @@
-import type { Protocol } from '../errors.js';
-
 /** Roughly what a provider charges for one image or document page set; only needs to be the right order of magnitude. */
 const MEDIA_TOKENS = 1600;
 const MEDIA_TYPES = new Set(['image', 'image_url', 'document', 'file', 'input_audio']);
@@ -31,16 +29,14 @@ function walk(value: unknown, tally: Tally): void {
 }
 
 /**
- * A cheap prompt-size estimate (~4 characters a token over system, message
- * text, tool calls and tool definitions, a fixed amount per image or
- * document). Used for Anthropic `message_start` before the upstream reports
- * usage, and by count_tokens.
+ * A cheap prompt-size estimate (~4 characters a token over the given parts
+ * of a request: system, message text, tool calls and tool definitions; a
+ * fixed amount per image or document). Each protocol's spec names its parts.
+ * Used for Anthropic `message_start` before the upstream reports usage, and
+ * by count_tokens.
  */
-export function estimateInputTokens(protocol: Protocol, body: Record<string, unknown>): number {
+export function estimateTokens(parts: readonly unknown[]): number {
   const tally: Tally = { chars: 0, media: 0 };
-  // OpenAI carries the system prompt inside `messages`
-  if (protocol === 'anthropic') walk(body.system, tally);
-  walk(body.messages, tally);
-  walk(body.tools, tally);
+  for (const part of parts) walk(part, tally);
   return Math.ceil(tally.chars / 4) + tally.media * MEDIA_TOKENS;
 }

@@ -1,6 +1,7 @@
 /**
- * Precomputed SSE frames for the stream translators' hot events (text,
- * thinking/reasoning and tool-argument deltas), one per upstream token.
+ * Precomputed OpenAI chunk frames for the stream to an OpenAI client: its hot
+ * deltas (text, reasoning and tool arguments, one per upstream token) and the
+ * rare ones around them.
  *
  * Why: profiled per event, `sseEvent`/`sseData` (JSON.stringify of the whole
  * frame object) cost about as much as the unavoidable JSON.parse of the
@@ -13,43 +14,6 @@
  * The bytes are exactly what `JSON.stringify` of the frame object gives
  * (same key order, same escaping): the golden stream tests hold them to it.
  */
-
-// ----------------------------------------------------------- Anthropic client
-
-/** A content_block_delta's kind: the JSON between `"index":n` and the string value. */
-export const TEXT_DELTA = ',"delta":{"type":"text_delta","text":';
-export const THINKING_DELTA = ',"delta":{"type":"thinking_delta","thinking":';
-export const SIGNATURE_DELTA = ',"delta":{"type":"signature_delta","signature":';
-export const INPUT_JSON_DELTA = ',"delta":{"type":"input_json_delta","partial_json":';
-export type BlockDeltaKind = typeof TEXT_DELTA | typeof THINKING_DELTA | typeof SIGNATURE_DELTA | typeof INPUT_JSON_DELTA;
-
-const BLOCK_DELTA_HEAD = 'event: content_block_delta\ndata: {"type":"content_block_delta","index":';
-
-/**
- * = sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: …, <field>: value } })
- * with `json` = JSON.stringify(value) (a pattern-matched upstream literal is passed as it came, see hot-frames.ts);
- * index is a block counter (an integer).
- */
-export const blockDeltaFrame = (index: number, kind: BlockDeltaKind, json: string): string => BLOCK_DELTA_HEAD + index + kind + json + '}}\n\n';
-
-/** = sseEvent('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens, output_tokens: 0 } } }) */
-export const messageStartFrame = (id: string, model: string, inputTokens: number): string =>
-  `event: message_start\ndata: {"type":"message_start","message":{"id":${JSON.stringify(id)},"type":"message","role":"assistant","model":${JSON.stringify(model)},` +
-  `"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":${JSON.stringify(inputTokens)},"output_tokens":0}}}\n\n`;
-
-/** The block starts and stops of text and thinking, once per block: = sseEvent('content_block_start' | 'content_block_stop', …). */
-export const textBlockStartFrame = (index: number): string =>
-  `event: content_block_start\ndata: {"type":"content_block_start","index":${index},"content_block":{"type":"text","text":""}}\n\n`;
-export const thinkingBlockStartFrame = (index: number): string =>
-  `event: content_block_start\ndata: {"type":"content_block_start","index":${index},"content_block":{"type":"thinking","thinking":"","signature":""}}\n\n`;
-export const blockStopFrame = (index: number): string => `event: content_block_stop\ndata: {"type":"content_block_stop","index":${index}}\n\n`;
-export const MESSAGE_STOP_FRAME = 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
-
-/** = sseEvent('message_delta', { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage }) */
-export const messageDeltaFrame = (stopReason: string | null, usage: object): string =>
-  `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":${JSON.stringify(stopReason)},"stop_sequence":null},"usage":${JSON.stringify(usage)}}\n\n`;
-
-// -------------------------------------------------------------- OpenAI client
 
 /** A one-string-field chunk delta: its opening up to the value. */
 export const CONTENT = '{"content":';

@@ -1,9 +1,10 @@
-import { ProxyError } from '../errors.js';
-import type { AnthropicMessage, AnthropicResponseBlock } from '../protocols/anthropic/types.js';
-import type { SseEvent } from '../protocols/sse.js';
-import { asRecord, asString, isRecord, parseJsonObject } from './json.js';
-import { inStreamError, mergeAnthropicUsage } from './mappings.js';
-import { parseToolArguments } from './tools.js';
+import { ProxyError } from '../../errors.js';
+import type { AnthropicMessage, AnthropicResponseBlock } from './types.js';
+import type { SseEvent } from '../sse.js';
+import { asRecord, asString, isRecord, parseJsonObject } from '../../translate/json.js';
+import { ANTHROPIC_ERRORS } from './errors.js';
+import { inStreamError, mergeAnthropicUsage } from '../../translate/mappings.js';
+import { parseToolArguments } from '../../translate/tools.js';
 
 /** A block being built; tool input accumulates as JSON text until the block stops. */
 type Draft = AnthropicResponseBlock & { json?: string };
@@ -27,7 +28,7 @@ export class AnthropicStreamAggregate {
     const data = parseJsonObject(event.data);
     switch (data?.type) {
       case 'error':
-        this.error = inStreamError(data.error);
+        this.error = inStreamError(data.error, ANTHROPIC_ERRORS);
         break;
       case 'message_stop':
         this.done = true;

@@ -1,5 +1,3 @@
-import { badRequest } from '../errors.js';
-
 /**
  * What runs on a body after JSON.parse recurses (JSON.stringify of a
  * re-serialised or translated body, the token estimate, zod), so a body
@@ -36,14 +34,4 @@ export function nestedDeeperThan(b: Uint8Array, max = MAX_JSON_DEPTH): boolean {
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
-}
-
-/** A request body as JSON, its depth checked before it is parsed. */
-export function decodeJson(raw: Uint8Array): unknown {
-  if (nestedDeeperThan(raw)) throw badRequest(`request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
-  try {
-    return JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
-  } catch (e) {
-    throw badRequest(`request body is not valid JSON: ${(e as Error).message}`);
-  }
 }

@@ -1,10 +1,11 @@
-import { ProxyError } from '../errors.js';
-import type { OpenAIChatCompletion, OpenAIResponseMessage, OpenAIUsage } from '../protocols/openai/types.js';
-import type { SseEvent } from '../protocols/sse.js';
-import { chatCompletionId, nowSeconds } from './ids.js';
-import { asArray, asCount, asRecord, asString, isRecord, parseJsonObject } from './json.js';
-import { inStreamError } from './mappings.js';
-import { type ToolCallDraft, ToolCallDrafts } from './openai-tool-calls.js';
+import { ProxyError } from '../../errors.js';
+import type { OpenAIChatCompletion, OpenAIResponseMessage, OpenAIUsage } from './types.js';
+import type { SseEvent } from '../sse.js';
+import { chatCompletionId, nowSeconds } from '../../translate/ids.js';
+import { asArray, asCount, asRecord, asString, isRecord, parseJsonObject } from '../../translate/json.js';
+import { OPENAI_ERRORS } from './errors.js';
+import { inStreamError } from '../../translate/mappings.js';
+import { type ToolCallDraft, ToolCallDrafts } from '../../translate/openai-tool-calls.js';
 
 /**
  * Builds the `chat.completion` an OpenAI stream amounts to: for a provider
@@ -36,7 +37,7 @@ export class OpenAIStreamAggregate {
     const chunk = parseJsonObject(event.data);
     if (!chunk) return;
     if (chunk.error) {
-      this.error = inStreamError(chunk.error);
+      this.error = inStreamError(chunk.error, OPENAI_ERRORS);
       return;
     }
     this.chunks++;

@@ -1,11 +1,11 @@
 import { StringDecoder } from 'node:string_decoder';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { ProxyError, type Protocol } from '../errors.js';
+import { createParser } from 'eventsource-parser';
+import { ProxyError } from '../errors.js';
+import type { AbortSignalLike } from '../http/signal.js';
+import type { ClientSpec, Framing } from '../protocols/types.js';
 import { ClientAbort, transportError } from '../providers/http.js';
 import type { StreamRedactor } from '../secrets.js';
 import type { StreamTranslator } from '../translate/types.js';
-import { streamErrorFrame } from './respond.js';
-import type { AbortSignalLike } from './signal.js';
 
 /** How an upstream stream ended, reported once. */
 export type StreamOutcome = { kind: 'complete' } | { kind: 'failed'; error: ProxyError } | { kind: 'aborted' };
@@ -14,8 +14,10 @@ export interface PumpOptions {
   /** the upstream body's chunks; `head` is its first read, possibly still pending */
   rest: AsyncIterator<Uint8Array>;
   head: Promise<IteratorResult<Uint8Array>>;
-  client: Protocol;
-  upstream: Protocol;
+  client: ClientSpec;
+  /** the upstream protocol's framing: its end marker, its error events */
+  framing: Framing;
+  /** the provider's name, for errors */
   origin: string;
   /** null: the client speaks the upstream's protocol and bytes pass through untouched */
   translator: StreamTranslator | null;
@@ -23,6 +25,10 @@ export interface PumpOptions {
   /** set once the upstream's end marker went through: what follows is only the upstream's close */
   progress: { complete: boolean };
   onEnd(outcome: StreamOutcome): void;
+  /** awaited once the stream is complete, before its last bytes are yielded (a hook's write lands first) */
+  beforeEnd: (() => Promise<void>) | null;
+  /** sees every chunk the client gets (assembling the answer for a hook); null: nobody asked */
+  tap: ((chunk: string | Uint8Array) => void) | null;
   /** releases the upstream body (destroys the socket's stream) */
   release(): void;
   /** masks configured secrets in passed-through bytes; null when none are configured */
@@ -34,16 +40,6 @@ export interface PumpOptions {
 }
 
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
-
-/**
- * The protocol's last frame, whole, at the very end of the bytes seen so far.
- * A raw newline never occurs inside a JSON string, so "\n…\n\n" cannot be
- * content that merely mentions the marker, whatever the chunk boundaries.
- */
-const END_FRAME: Record<Protocol, RegExp> = {
-  openai: /\ndata: ?\[DONE\]\r?\n\r?\n$/,
-  anthropic: /\nevent: ?message_stop\r?\ndata: ?\{[^\n]*\}\r?\n\r?\n$/,
-};
 
 /**
  * A chunk of SSE comments (keep-alives) and blank lines only. A chunk that
@@ -58,11 +54,6 @@ export function onlyComments(b: Uint8Array): boolean {
   return true;
 }
 
-/** An SSE frame or event that reports an error rather than content. */
-export function isErrorEvent(e: Pick<EventSourceMessage, 'event' | 'data'>): boolean {
-  return e.event === 'error' || e.data.startsWith('{"error"') || e.data.startsWith('{"type":"error"');
-}
-
 /**
  * Yields what the client should receive from an upstream SSE body. Passthrough
  * forwards bytes and only watches the tail for the protocol's end marker; a
@@ -71,7 +62,7 @@ export function isErrorEvent(e: Pick<EventSourceMessage, 'event' | 'data'>): boo
  * protocol, and the outcome is reported exactly once.
  */
 export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8Array> {
-  const endFrame = END_FRAME[o.upstream];
+  const { endFrame, isEnd, isError } = o.framing;
   let complete = false;
   let upstreamError: string | null = null;
   let tail = '';
@@ -80,8 +71,8 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
   const parser = o.translator
     ? createParser({
         onEvent: (e) => {
-          if (e.data === '[DONE]' || e.event === 'message_stop') complete = o.progress.complete = true;
-          else if (isErrorEvent(e)) {
+          if (isEnd(e)) complete = o.progress.complete = true;
+          else if (isError(e)) {
             // an upstream's error text may quote the key it was sent
             upstreamError ??= e.data.slice(0, 500);
             out += o.redact(o.translator!.push(e));
@@ -98,7 +89,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       // the end marker may straddle two chunks: keep a short tail
       const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       tail = (tail + b.toString('latin1', Math.max(0, b.length - 96))).slice(-96);
-      complete = o.progress.complete = endFrame.test(tail);
+      complete = o.progress.complete = endFrame !== null && endFrame.test(tail);
       return o.scrub ? o.scrub.push(chunk) : chunk;
     }
     // the parser buffers a line until its newline: bound it so a hostile upstream cannot grow memory without limit
@@ -134,20 +125,31 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       if (r.done) break;
       if (onlyComments(r.value)) stillAlive();
       else dataChunks++;
+      const wasComplete = complete;
       const x = take(r.value);
+      if (x.length) o.tap?.(x);
+      if (complete && !wasComplete && o.beforeEnd) await o.beforeEnd();
       if (x.length) yield x;
     }
     const held = o.scrub?.flush();
-    if (held?.length) yield held;
+    if (held?.length) {
+      o.tap?.(held);
+      yield held;
+    }
+    // a protocol without an end marker is complete when the upstream closes its stream cleanly
+    if (endFrame === null && !upstreamError) complete = o.progress.complete = true;
     if (upstreamError) outcome = { kind: 'failed', error: new ProxyError(502, `upstream error in stream: ${upstreamError}`) };
     else if (!complete) {
       outcome = { kind: 'failed', error: new ProxyError(502, `upstream ${o.origin} ended the stream early`) };
     }
-    if (o.translator) {
-      const rest = o.translator.finish();
-      if (rest) yield rest;
-    }
-    else if (!complete) yield streamErrorFrame(o.client, 502, o.redact(outcome.kind === 'failed' ? outcome.error.message : ''));
+    const last = o.translator
+      ? o.translator.finish()
+      : complete
+        ? ''
+        : o.client.streamErrorFrame(502, o.redact(outcome.kind === 'failed' ? outcome.error.message : ''));
+    if (last) o.tap?.(last);
+    if (complete && endFrame === null && o.beforeEnd) await o.beforeEnd();
+    if (last) yield last;
   } catch (e) {
     const err = transportError(e, o.origin, o.signal);
     if (err instanceof ClientAbort) {
@@ -157,7 +159,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
     outcome = { kind: 'failed', error: err };
     const held = o.scrub?.flush();
     if (held?.length) yield held;
-    yield o.translator ? o.translator.fail(err.status, err.message) : streamErrorFrame(o.client, err.status, err.message);
+    yield o.translator ? o.translator.fail(err.status, err.message) : o.client.streamErrorFrame(err.status, err.message);
   } finally {
     // also reached when the consumer stops early (client gone): release the upstream at once
     if (o.signal.aborted && outcome.kind !== 'failed') outcome = { kind: 'aborted' };

@@ -1,0 +1,28 @@
+/**
+ * The chat request path as named stages (docs/architecture.md):
+ *
+ *   intake → [beforeAttempt] → attempts → answer  → [afterAnswer]
+ *                                        ↘ stream → [onStreamEnd]
+ *
+ * intake reads and checks the body in the client protocol's terms; attempts
+ * tries the router's candidates, each through the bridge of (client, its
+ * protocol), failing over before the first byte; answer and stream make the
+ * upstream's answer the client's.
+ */
+import type { CoreRequest, CoreResponse } from '../http/types.js';
+import type { ClientSpec } from '../protocols/types.js';
+import { attempts } from './attempts.js';
+import type { PipelineDeps } from './deps.js';
+import { fire } from './hooks.js';
+import { intake } from './intake.js';
+
+export type { PipelineDeps } from './deps.js';
+export { type Answer, type ChatHooks, Hooks, type StreamEnd } from './hooks.js';
+export { ChatRequest } from './request.js';
+
+/** One chat request, in the client protocol of its route. */
+export async function runChat(client: ClientSpec, http: CoreRequest, deps: PipelineDeps): Promise<CoreResponse> {
+  const req = await intake(client, http, deps.maxBodyBytes);
+  if (deps.hooks.beforeAttempt.length) await fire(deps.hooks.beforeAttempt, req);
+  return attempts(req, deps);
+}
