@@ -7,7 +7,7 @@ import type { UpstreamSpec } from '../protocols/types.js';
 import { isTransportError, transportError, ClientAbort } from '../providers/http.js';
 import type { ForwardedHeaders, Provider, UpstreamResponse } from '../providers/types.js';
 import type { Candidate, Router } from '../router/router.js';
-import { bridgeFor, refusedReasoningEffort } from '../translate/index.js';
+import { bridgeFor, refusedReasoningEffort, type UpstreamRequest } from '../translate/index.js';
 import { answerJson } from './answer.js';
 import { type Attempt, recordFailure, Retry } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
@@ -40,6 +40,7 @@ export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<Co
     return p === owner ? key : undefined;
   };
 
+  // one attempt's call is inline (not a function of its own): an async step less per request, measured
   const tryEach = async (list: readonly Candidate[]): Promise<CoreResponse | null> => {
     for (const c of list) {
       const signal = req.http.signal;
@@ -52,13 +53,33 @@ export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<Co
         validated = true;
       }
       const key = c.provider.keyless ? keyFor(c.provider) : undefined;
-      let out = await attempt(req, c, bridge, tried, key, deps);
-      // an upstream that refuses reasoning_effort: left out for that model from now on, and this candidate asked again without it
-      if (out instanceof Refused) {
+      const upstream = UPSTREAMS[c.provider.protocol];
+      let out: CoreResponse | Retry | Refused;
+      // a second pass only when the upstream refused reasoning_effort: left out for that model from then on
+      for (let pass = 0; ; pass++) {
+        const reasoning = bridge.validates ? (deps.noReasoning.has(c.key) ? false : c.model.reasoning) : undefined;
+        const ctx = bridge.context(req.body, { model: c.model.id, defaultMaxTokens: deps.defaultMaxTokens, reasoning });
+        const up = bridge.request(req, ctx);
+        const a: Attempt = { req, c, bridge, ctx, started: performance.now(), attempt: tried, sentKey: key !== undefined, sentReasoning: bridge.validates && carriesReasoning(up.body) };
+        try {
+          const res = await c.provider.chat({ body: up.body, path: up.path, headers: up.headers, stream: req.stream, forwarded: forwardedHeaders(req.http.headers, upstream, key), signal });
+          const status = res.statusCode;
+          // 2xx answers only: a redirect (never followed) or an odd status is the upstream's failure
+          out = status < 200 || status >= 300 ? await refused(a, res) : req.stream ? await answerStream(a, res, upstream.framing, deps) : await answerJson(a, res, deps);
+        } catch (e) {
+          if (e instanceof ClientAbort || !isTransportError(e)) throw e; // our own bugs surface as 500s, not as the model's failures
+          const err = transportError(e, c.provider.name, signal);
+          if (err instanceof ClientAbort) throw err;
+          // a provider at its concurrency bound is busy, not failing: try the next one without a cooldown
+          out = new Retry(err, err.code !== 'provider_busy');
+        }
+        if (!(out instanceof Refused)) break;
+        if (pass > 0) {
+          out = out.retry;
+          break;
+        }
         deps.noReasoning.add(c.key);
         deps.log.info({ provider: c.provider.name, model: c.model.id }, 'model refused reasoning_effort; asking again without it');
-        out = await attempt(req, c, bridge, tried, key, deps);
-        if (out instanceof Refused) out = out.retry;
       }
       if (!(out instanceof Retry)) return out;
       lastError = out.error;
@@ -77,35 +98,7 @@ class Refused {
   constructor(readonly retry: Retry | CoreResponse) {}
 }
 
-/** One call to one candidate: the answer, a Retry, or Refused (reasoning_effort). */
-async function attempt(req: ChatRequest, c: Candidate, bridge: Attempt['bridge'], n: number, key: string | undefined, deps: PipelineDeps): Promise<CoreResponse | Retry | Refused> {
-  const ctx = bridge.context(req.body, { model: c.model.id, defaultMaxTokens: deps.defaultMaxTokens, reasoning: deps.noReasoning.has(c.key) ? false : c.model.reasoning });
-  const up = bridge.request({ body: req.body, raw: req.raw, requested: req.model, stream: req.stream }, ctx);
-  const upstream = UPSTREAMS[c.provider.protocol];
-  const a: Attempt = {
-    req,
-    c,
-    bridge,
-    ctx,
-    started: performance.now(),
-    attempt: n,
-    sentKey: key !== undefined,
-    sentReasoning: bridge.validates && typeof up.body === 'object' && !(up.body instanceof Uint8Array) && up.body.reasoning_effort !== undefined,
-  };
-  try {
-    const res = await c.provider.chat({ body: up.body, path: up.path, headers: up.headers, stream: req.stream, forwarded: forwardedHeaders(req.http.headers, upstream, key), signal: req.http.signal });
-    const status = res.statusCode;
-    // 2xx answers only: a redirect (never followed) or an odd status is the upstream's failure
-    if (status < 200 || status >= 300) return await refused(a, res);
-    return req.stream ? await answerStream(a, res, upstream.framing, deps) : await answerJson(a, res, deps);
-  } catch (e) {
-    if (e instanceof ClientAbort || !isTransportError(e)) throw e; // our own bugs surface as 500s, not as the model's failures
-    const err = transportError(e, c.provider.name, req.http.signal);
-    if (err instanceof ClientAbort) throw err;
-    // a provider at its concurrency bound is busy, not failing: try the next one without a cooldown
-    return new Retry(err, err.code !== 'provider_busy');
-  }
-}
+const carriesReasoning = (body: UpstreamRequest['body']) => typeof body === 'object' && !(body instanceof Uint8Array) && body.reasoning_effort !== undefined;
 
 /** What a candidate's upstream may see of the client's headers: its protocol's forwarded ones, and the credential only where it is meant to go. */
 export function forwardedHeaders(headers: HeaderMap, upstream: UpstreamSpec, credential: string | undefined): ForwardedHeaders {

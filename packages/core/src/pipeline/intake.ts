@@ -24,12 +24,11 @@ export function decodeObject(raw: Uint8Array): Record<string, unknown> {
 const STRICT = /^(1|true)$/i;
 
 /**
- * Intake: the body read within its bound, decoded (depth first), the fields
- * routing needs checked by the client protocol's spec. What is wrong is the
- * client's 400, before any upstream is asked.
+ * Intake: the body (read within its bound by the caller) decoded, depth
+ * first, and the fields routing needs checked by the client protocol's spec.
+ * What is wrong is the client's 400, before any upstream is asked.
  */
-export async function intake(spec: ClientSpec, http: CoreRequest, maxBodyBytes: number): Promise<ChatRequest> {
-  const raw = await http.readBody(maxBodyBytes);
+export function intake(spec: ClientSpec, http: CoreRequest, raw: Uint8Array): ChatRequest {
   const body = decodeObject(raw);
   const fields = spec.chatFields(body);
   return new ChatRequest(spec, http, body, raw, fields, STRICT.test(header(http.headers, 'x-ones-strict') ?? ''));

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { createParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ProxyError } from '../errors.js';
 import type { AbortSignalLike } from '../http/signal.js';
 import type { ClientSpec, Framing } from '../protocols/types.js';
@@ -54,6 +54,24 @@ export function onlyComments(b: Uint8Array): boolean {
   return true;
 }
 
+/** What a translating pump feeds text to: SSE events, or one event per line of newline-delimited JSON. */
+function eventParser(kind: Framing['kind'], handlers: { onEvent(e: EventSourceMessage): void }): { feed(text: string): void; end?(): void } {
+  if (kind === 'sse') return createParser(handlers);
+  let carry = '';
+  const line = (l: string) => {
+    if (l.trim()) handlers.onEvent({ data: l.trim(), event: undefined, id: undefined });
+  };
+  return {
+    feed(text) {
+      const lines = (carry + text).split('\n');
+      carry = lines.pop()!;
+      for (const l of lines) line(l);
+    },
+    // the last line needs no newline
+    end: () => line(carry),
+  };
+}
+
 /**
  * Yields what the client should receive from an upstream SSE body. Passthrough
  * forwards bytes and only watches the tail for the protocol's end marker; a
@@ -69,7 +87,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
   let out = '';
   const decoder = new StringDecoder('utf8');
   const parser = o.translator
-    ? createParser({
+    ? eventParser(o.framing.kind, {
         onEvent: (e) => {
           if (isEnd(e)) complete = o.progress.complete = true;
           else if (isError(e)) {
@@ -130,6 +148,14 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       if (x.length) o.tap?.(x);
       if (complete && !wasComplete && o.beforeEnd) await o.beforeEnd();
       if (x.length) yield x;
+    }
+    if (parser?.end) {
+      out = '';
+      parser.end();
+      if (out) {
+        o.tap?.(out);
+        yield out;
+      }
     }
     const held = o.scrub?.flush();
     if (held?.length) {

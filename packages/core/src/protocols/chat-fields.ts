@@ -2,16 +2,21 @@ import { badRequest } from '../errors.js';
 import { modelIdProblem } from '../router/catalog.js';
 import type { ErrorTypes } from './types.js';
 
-/** A chat body's `model` and `stream`, as every protocol names them; 400 naming the field when one is wrong. */
-export function modelAndStream(body: Record<string, unknown>): { model: string; stream: boolean } {
+/** A chat body's `model`, as every protocol names it; 400 naming the field when it is wrong. */
+export function modelOf(body: Record<string, unknown>): string {
   const model = body.model;
   if (model === undefined || model === null || model === '') throw badRequest('model: required', 'model');
   if (typeof model !== 'string') throw badRequest('model: must be a string', 'model');
   const problem = modelIdProblem(model);
   if (problem) throw badRequest(`model: ${problem}`, 'model');
+  return model;
+}
+
+/** A chat body's `stream` flag; 400 when it is not a boolean. */
+export function streamOf(body: Record<string, unknown>): boolean {
   const stream = body.stream;
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
-  return { model, stream: stream === true };
+  return stream === true;
 }
 
 /** A non-empty `messages` array, or a 400 naming it. */

@@ -15,7 +15,7 @@ export function identityBridge<P extends ClientProtocol & UpstreamProtocol>(prot
     upstream: protocol,
     validates: false,
     context: (_body, opts) => opts.model,
-    request: (req, model) => ({ body: req.raw && model === req.requested ? req.raw : { ...req.body, model } }),
+    request: (req, model) => ({ body: req.raw && model === req.model ? req.raw : { ...req.body, model } }),
     answer(upstream) {
       const why = answerShape(upstream);
       if (why) throw new InvalidAnswer(why);

@@ -39,12 +39,12 @@ export interface ContextOptions {
 /** One attempt's request as the pipeline hands it to a bridge. */
 export interface AttemptRequest<Body = Record<string, unknown>> {
   /** the client's body (validated when the bridge `validates`); never mutated by a bridge */
-  body: Body;
+  readonly body: Body;
   /** the client's bytes, while `body` is what they say (no hook rewrote it): passthrough sends them untouched */
-  raw: Uint8Array | null;
+  readonly raw: Uint8Array | null;
   /** the model the client asked for */
-  requested: string;
-  stream: boolean;
+  readonly model: string;
+  readonly stream: boolean;
 }
 
 /** What goes upstream for one attempt. */

@@ -305,8 +305,8 @@ describe('createContext', () => {
       const identity = bridgeFor(p, p);
       expect([identity.validates, identity.stream('m')]).toEqual([false, null]);
       const raw = Buffer.from('{"model":"m","messages":[]}');
-      expect(identity.request({ body: { model: 'm', messages: [] }, raw, requested: 'm', stream: false }, 'm').body).toBe(raw);
-      expect(identity.request({ body: { model: 'm', messages: [] }, raw, requested: 'm', stream: false }, 'other').body).toEqual({ model: 'other', messages: [] });
+      expect(identity.request({ body: { model: 'm', messages: [] }, raw, model: 'm', stream: false }, 'm').body).toBe(raw);
+      expect(identity.request({ body: { model: 'm', messages: [] }, raw, model: 'm', stream: false }, 'other').body).toEqual({ model: 'other', messages: [] });
       const answer = Buffer.from('{"id":"x"}');
       expect(identity.answer(answer, 'm')).toBe(answer);
       expect(() => identity.answer(Buffer.from('{"error":{"message":"no"}}'), 'm')).toThrow('no');

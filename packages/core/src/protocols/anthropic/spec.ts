@@ -1,7 +1,7 @@
 /** Everything the proxy knows of Anthropic Messages, as a client protocol and as an upstream one. */
 import { header } from '../../http/types.js';
 import { anthropicToolId } from '../../translate/ids.js';
-import { hasPart, messageList, modelAndStream } from '../chat-fields.js';
+import { hasPart, messageList, modelOf, streamOf } from '../chat-fields.js';
 import { ANTHROPIC_ERRORS } from './errors.js';
 import { estimateTokens } from '../estimate.js';
 import { isErrorEvent, isErrorObject, sseEvent, startsWithError } from '../sse.js';
@@ -18,10 +18,8 @@ export const ANTHROPIC_TOOL_IDS: ToolIdRule = { fits: (id) => ANTHROPIC_TOOL_ID.
 
 export const ANTHROPIC_CLIENT: ClientSpec = {
   name: 'anthropic',
-  chatFields(body) {
-    const { model, stream } = modelAndStream(body);
-    return { model, stream, needsImages: hasPart(messageList(body), 'image') };
-  },
+  // checked in this order: model, messages, stream
+  chatFields: (body) => ({ model: modelOf(body), needsImages: hasPart(messageList(body), 'image'), stream: streamOf(body) }),
   validate: (body) => void parseAnthropicRequest(body),
   errorObject,
   status: (status) => status,

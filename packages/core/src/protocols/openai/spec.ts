@@ -1,6 +1,6 @@
 /** Everything the proxy knows of OpenAI Chat Completions, as a client protocol and as an upstream one. */
 import { openaiToolId } from '../../translate/ids.js';
-import { hasPart, messageList, modelAndStream } from '../chat-fields.js';
+import { hasPart, messageList, modelOf, streamOf } from '../chat-fields.js';
 import { OPENAI_ERRORS } from './errors.js';
 import { estimateTokens } from '../estimate.js';
 import { isErrorEvent, isErrorObject, sseData, startsWithError } from '../sse.js';
@@ -19,10 +19,8 @@ export const OPENAI_TOOL_IDS: ToolIdRule = { fits: (id) => id.length > 0 && id.l
 
 export const OPENAI_CLIENT: ClientSpec = {
   name: 'openai',
-  chatFields(body) {
-    const { model, stream } = modelAndStream(body);
-    return { model, stream, needsImages: hasPart(messageList(body), 'image_url') };
-  },
+  // checked in this order: model, messages, stream
+  chatFields: (body) => ({ model: modelOf(body), needsImages: hasPart(messageList(body), 'image_url'), stream: streamOf(body) }),
   validate: (body) => void parseOpenAIRequest(body),
   errorObject,
   status: (status) => (status === 529 ? 503 : status),
