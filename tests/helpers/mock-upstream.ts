@@ -6,6 +6,8 @@ export interface MockReply {
   text?: string;
   reasoning?: string;
   toolCalls?: { id?: string; name: string; arguments: string }[];
+  /** Responses upstreams: custom_tool_call items */
+  customCalls?: { name: string; input: string }[];
   /** answer this status with an error body in the mock's protocol */
   status?: number;
   errorMessage?: string;
@@ -34,8 +36,10 @@ export interface Recorded {
   body: any;
 }
 
+export type MockProtocol = 'openai' | 'anthropic' | 'responses';
+
 export interface MockUpstream {
-  protocol: 'openai' | 'anthropic';
+  protocol: MockProtocol;
   /** base URL as a provider of this protocol is configured with */
   baseURL: string;
   port: number;
@@ -94,6 +98,7 @@ function openaiJson(model: string, r: MockReply) {
           role: 'assistant',
           content: r.text ?? null,
           refusal: null,
+          ...(r.reasoning ? { reasoning_content: r.reasoning } : {}),
           ...(r.toolCalls?.length ? { tool_calls: r.toolCalls.map((t, i) => ({ id: t.id ?? `call_${i}`, type: 'function', function: { name: t.name, arguments: t.arguments } })) } : {}),
         },
         finish_reason: r.toolCalls?.length ? 'tool_calls' : 'stop',
@@ -151,8 +156,67 @@ function anthropicJson(model: string, r: MockReply) {
   };
 }
 
-function errorJson(protocol: 'openai' | 'anthropic', status: number, message: string) {
-  return protocol === 'openai'
+/** The Responses API's events for a reply: reasoning (summary), text, function calls, the response. */
+function responsesFrames(model: string, r: MockReply): string[] {
+  let seq = 0;
+  const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const base = { id: 'resp_mock', object: 'response', created_at: 1700000000, model, error: null, incomplete_details: null };
+  const out = [ev('response.created', { response: { ...base, status: 'in_progress', output: [], usage: null } })];
+  const items = responsesItems(r);
+  items.forEach((item, output_index) => {
+    const item_id = item.id;
+    if (item.type === 'message') {
+      out.push(ev('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } }));
+      out.push(ev('response.content_part.added', { item_id, output_index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }));
+      for (const p of pieces(item.content[0].text)) out.push(ev('response.output_text.delta', { item_id, output_index, content_index: 0, delta: p }));
+      out.push(ev('response.output_text.done', { item_id, output_index, content_index: 0, text: item.content[0].text }));
+      out.push(ev('response.content_part.done', { item_id, output_index, content_index: 0, part: item.content[0] }));
+    } else if (item.type === 'function_call') {
+      out.push(ev('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } }));
+      for (const p of pieces(item.arguments)) out.push(ev('response.function_call_arguments.delta', { item_id, output_index, delta: p }));
+      out.push(ev('response.function_call_arguments.done', { item_id, output_index, arguments: item.arguments }));
+    } else if (item.type === 'custom_tool_call') {
+      out.push(ev('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', input: '' } }));
+      for (const p of pieces(item.input)) out.push(ev('response.custom_tool_call_input.delta', { item_id, output_index, delta: p }));
+      out.push(ev('response.custom_tool_call_input.done', { item_id, output_index, input: item.input }));
+    } else {
+      out.push(ev('response.output_item.added', { output_index, item: { ...item, summary: [] } }));
+      out.push(ev('response.reasoning_summary_part.added', { item_id, output_index, summary_index: 0, part: { type: 'summary_text', text: '' } }));
+      for (const p of pieces(item.summary[0].text)) out.push(ev('response.reasoning_summary_text.delta', { item_id, output_index, summary_index: 0, delta: p }));
+      out.push(ev('response.reasoning_summary_text.done', { item_id, output_index, summary_index: 0, text: item.summary[0].text }));
+    }
+    out.push(ev('response.output_item.done', { output_index, item }));
+  });
+  out.push(ev('response.completed', { response: responsesJson(model, r) }));
+  return out;
+}
+
+function responsesItems(r: MockReply): any[] {
+  const items: any[] = [];
+  if (r.reasoning) items.push({ id: 'rs_mock', type: 'reasoning', summary: [{ type: 'summary_text', text: r.reasoning }] });
+  if (r.text) items.push({ id: 'msg_mock', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: r.text, annotations: [] }] });
+  (r.toolCalls ?? []).forEach((t, i) => items.push({ id: `fc_mock${i}`, type: 'function_call', status: 'completed', call_id: t.id ?? `call_${i}`, name: t.name, arguments: t.arguments }));
+  (r.customCalls ?? []).forEach((t, i) => items.push({ id: `ctc_mock${i}`, type: 'custom_tool_call', status: 'completed', call_id: `call_c${i}`, name: t.name, input: t.input }));
+  return items;
+}
+
+function responsesJson(model: string, r: MockReply) {
+  const u = r.usage ?? { input: 11, output: 7 };
+  return {
+    id: 'resp_mock',
+    object: 'response',
+    created_at: 1700000000,
+    status: 'completed',
+    error: null,
+    incomplete_details: null,
+    model,
+    output: responsesItems(r),
+    usage: { input_tokens: u.input, input_tokens_details: { cached_tokens: u.cacheRead ?? 0 }, output_tokens: u.output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: u.input + u.output },
+  };
+}
+
+function errorJson(protocol: MockProtocol, status: number, message: string) {
+  return protocol !== 'anthropic'
     ? { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: null } }
     : { type: 'error', error: { type: status === 529 ? 'overloaded_error' : status >= 500 ? 'api_error' : 'invalid_request_error', message } };
 }
@@ -162,14 +226,14 @@ function errorJson(protocol: 'openai' | 'anthropic', status: number, message: st
  * (stream and not), count_tokens. `reply` decides each chat answer.
  */
 export async function startMockUpstream(opts: {
-  protocol: 'openai' | 'anthropic';
+  protocol: MockProtocol;
   models: string[];
   reply?: (req: Recorded) => MockReply;
   /** the models endpoint fails with this status */
   modelsStatus?: number;
 }): Promise<MockUpstream> {
   const { protocol } = opts;
-  const chatPath = protocol === 'openai' ? '/v1/chat/completions' : '/v1/messages';
+  const chatPath = protocol === 'openai' ? '/v1/chat/completions' : protocol === 'responses' ? '/v1/responses' : '/v1/messages';
   const mock: MockUpstream = {
     protocol,
     baseURL: '',
@@ -206,9 +270,9 @@ export async function startMockUpstream(opts: {
         res.writeHead(opts.modelsStatus, { 'content-type': 'application/json' });
         return res.end(JSON.stringify(errorJson(protocol, opts.modelsStatus, 'models unavailable')));
       }
-      const data = opts.models.map((id) => (protocol === 'openai' ? { id, object: 'model', created: 0, owned_by: 'mock' } : { id, type: 'model', display_name: id, created_at: '2025-01-01T00:00:00Z' }));
+      const data = opts.models.map((id) => (protocol !== 'anthropic' ? { id, object: 'model', created: 0, owned_by: 'mock' } : { id, type: 'model', display_name: id, created_at: '2025-01-01T00:00:00Z' }));
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify(protocol === 'openai' ? { object: 'list', data } : { data, has_more: false }));
+      return res.end(JSON.stringify(protocol !== 'anthropic' ? { object: 'list', data } : { data, has_more: false }));
     }
     if (req.method === 'POST' && path === '/v1/messages/count_tokens' && protocol === 'anthropic') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -235,7 +299,7 @@ export async function startMockUpstream(opts: {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.flushHeaders();
       if (r.firstChunkDelayMs) await sleep(r.firstChunkDelayMs);
-      const frames = protocol === 'openai' ? openaiFrames(model, r, body.stream_options?.include_usage === true) : anthropicFrames(model, r);
+      const frames = protocol === 'openai' ? openaiFrames(model, r, body.stream_options?.include_usage === true) : protocol === 'responses' ? responsesFrames(model, r) : anthropicFrames(model, r);
       if (r.extraFrame) frames.unshift(r.extraFrame);
       const n = r.truncateAfter ?? r.stallAfter ?? frames.length;
       for (const f of frames.slice(0, n)) {
@@ -247,10 +311,10 @@ export async function startMockUpstream(opts: {
       return n < frames.length ? res.destroy() : res.end();
     }
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(protocol === 'openai' ? openaiJson(model, r) : anthropicJson(model, r)));
+    res.end(JSON.stringify(protocol === 'openai' ? openaiJson(model, r) : protocol === 'responses' ? responsesJson(model, r) : anthropicJson(model, r)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   mock.port = (server.address() as AddressInfo).port;
-  mock.baseURL = protocol === 'openai' ? `http://127.0.0.1:${mock.port}/v1` : `http://127.0.0.1:${mock.port}`;
+  mock.baseURL = protocol !== 'anthropic' ? `http://127.0.0.1:${mock.port}/v1` : `http://127.0.0.1:${mock.port}`;
   return mock;
 }

@@ -59,6 +59,7 @@ export interface Proxy {
 }
 
 const MESSAGES_PATHS = ['/v1/messages', '/api/v1/messages'];
+const RESPONSES_PATHS = ['/v1/responses', '/api/v1/responses'];
 const COUNT_PATHS = ['/v1/messages/count_tokens', '/api/v1/messages/count_tokens'];
 const MODELS_PATHS = ['/v1/models', '/api/v1/models'];
 const MODEL_PATHS = ['/v1/models/*id', '/api/v1/models/*id'];
@@ -101,10 +102,11 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     streamRedactor: makeStreamRedactor(secrets),
   };
 
-  const { openai, anthropic } = CLIENTS;
+  const { openai, anthropic, responses } = CLIENTS;
   const routes = new RouteTable()
     .add(chatPaths, { protocol: openai, methods: { POST: (r) => runChat(openai, r, deps) } })
     .add(MESSAGES_PATHS, { protocol: anthropic, methods: { POST: (r) => runChat(anthropic, r, deps) } })
+    .add(RESPONSES_PATHS, { protocol: responses, methods: { POST: (r) => runChat(responses, r, deps) } })
     .add(COUNT_PATHS, { protocol: anthropic, methods: { POST: (r) => countTokens(r, router, deps.maxBodyBytes, deps.tokenSet, log) } })
     .add(MODELS_PATHS, {
       protocol: openai,

@@ -37,6 +37,8 @@ const providerBase = {
 
 export const providerSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...providerBase, type: z.literal('openai') }),
+  /** an endpoint of the OpenAI Responses API (`…/v1/responses`) */
+  z.strictObject({ ...providerBase, type: z.literal('openai-responses') }),
   z.strictObject({ ...providerBase, type: z.literal('anthropic') }),
   z.strictObject({
     ...providerBase,

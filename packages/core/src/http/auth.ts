@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ClientProtocol } from '../protocols/types.js';
+import type { UpstreamProtocol } from '../protocols/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Catalog } from '../router/catalog.js';
 import { header, type HeaderMap } from './types.js';
@@ -39,7 +39,7 @@ export function makeTokenCheck(token: string): (h: HeaderMap) => boolean {
  * route's protocol. Null when that provider has a key of its own: then no
  * provider gets the client's credential.
  */
-export function credentialOwner(client: ClientProtocol, requested: string, catalog: Catalog): Provider | null {
+export function credentialOwner(own: UpstreamProtocol, requested: string, catalog: Catalog): Provider | null {
   const providers = catalog.providers;
   const slash = requested.indexOf('/');
   if (slash > 0) {
@@ -48,8 +48,8 @@ export function credentialOwner(client: ClientProtocol, requested: string, catal
   }
   const listing = catalog.find(requested).filter((e) => e.provider.keyless);
   const owner =
-    listing.find((e) => e.provider.protocol === client)?.provider ??
+    listing.find((e) => e.provider.protocol === own)?.provider ??
     listing[0]?.provider ??
-    providers.find((p) => p.keyless && p.protocol === client);
+    providers.find((p) => p.keyless && p.protocol === own);
   return owner ?? null;
 }

@@ -36,7 +36,7 @@ export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<Co
     if (deps.tokenSet) return undefined;
     const key = clientCredential(req.http.headers);
     if (key === undefined) return undefined;
-    owner ??= credentialOwner(req.client.name, req.model, deps.router.catalog);
+    owner ??= credentialOwner(req.client.native, req.model, deps.router.catalog);
     return p === owner ? key : undefined;
   };
 
@@ -58,7 +58,7 @@ export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<Co
       // a second pass only when the upstream refused reasoning_effort: left out for that model from then on
       for (let pass = 0; ; pass++) {
         const reasoning = bridge.validates ? (deps.noReasoning.has(c.key) ? false : c.model.reasoning) : undefined;
-        const ctx = bridge.context(req.body, { model: c.model.id, defaultMaxTokens: deps.defaultMaxTokens, reasoning });
+        const ctx = bridge.context(req.body, { model: c.model.id, defaultMaxTokens: deps.defaultMaxTokens, reasoning, log: deps.log });
         const up = bridge.request(req, ctx);
         const a: Attempt = { req, c, bridge, ctx, started: performance.now(), attempt: tried, sentKey: key !== undefined, sentReasoning: bridge.validates && carriesReasoning(up.body) };
         try {

@@ -72,6 +72,43 @@ function eventParser(kind: Framing['kind'], handlers: { onEvent(e: EventSourceMe
   };
 }
 
+const HEAD_BYTES = 64;
+
+/**
+ * The first bytes of each event passing through, for a framing whose end event is known by its head (its
+ * data, the whole answer, is too long for the tail): `push` says whether the bytes so far end with that event.
+ */
+export class EventHeads {
+  /** the head of the event being received */
+  private head = '';
+  /** the head of the last event that ended */
+  private ended = '';
+  private newline = false;
+
+  constructor(private readonly end: RegExp) {}
+
+  push(b: Buffer): boolean {
+    let pos = 0;
+    // a blank line split between two chunks
+    if (this.newline && b[0] === 10) {
+      this.ended = this.head;
+      this.head = '';
+      pos = 1;
+    }
+    for (;;) {
+      const j = b.indexOf('\n\n', pos, 'latin1');
+      const stop = j < 0 ? b.length : j;
+      if (this.head.length < HEAD_BYTES) this.head += b.toString('latin1', pos, Math.min(stop, pos + HEAD_BYTES - this.head.length));
+      if (j < 0) break;
+      if (this.head.trim()) this.ended = this.head;
+      this.head = '';
+      pos = j + 2;
+    }
+    this.newline = b[b.length - 1] === 10;
+    return this.head.trim() === '' && this.end.test(this.ended);
+  }
+}
+
 /**
  * Yields what the client should receive from an upstream SSE body. Passthrough
  * forwards bytes and only watches the tail for the protocol's end marker; a
@@ -81,9 +118,12 @@ function eventParser(kind: Framing['kind'], handlers: { onEvent(e: EventSourceMe
  */
 export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8Array> {
   const { endFrame, isEnd, isError } = o.framing;
+  /** the stream has no end marker at all: it ends when the upstream closes it */
+  const unmarked = endFrame === null && !o.framing.endHead;
   let complete = false;
   let upstreamError: string | null = null;
   let tail = '';
+  const heads = !o.translator && o.framing.endHead ? new EventHeads(o.framing.endHead) : null;
   let out = '';
   const decoder = new StringDecoder('utf8');
   const parser = o.translator
@@ -107,7 +147,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       // the end marker may straddle two chunks: keep a short tail
       const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       tail = (tail + b.toString('latin1', Math.max(0, b.length - 96))).slice(-96);
-      complete = o.progress.complete = endFrame !== null && endFrame.test(tail);
+      complete = o.progress.complete = (endFrame !== null && endFrame.test(tail)) || (heads !== null && heads.push(b));
       return o.scrub ? o.scrub.push(chunk) : chunk;
     }
     // the parser buffers a line until its newline: bound it so a hostile upstream cannot grow memory without limit
@@ -163,7 +203,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       yield held;
     }
     // a protocol without an end marker is complete when the upstream closes its stream cleanly
-    if (endFrame === null && !upstreamError) complete = o.progress.complete = true;
+    if (unmarked && !upstreamError) complete = o.progress.complete = true;
     if (upstreamError) outcome = { kind: 'failed', error: new ProxyError(502, `upstream error in stream: ${upstreamError}`) };
     else if (!complete) {
       outcome = { kind: 'failed', error: new ProxyError(502, `upstream ${o.origin} ended the stream early`) };
@@ -174,7 +214,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
         ? ''
         : o.client.streamErrorFrame(502, o.redact(outcome.kind === 'failed' ? outcome.error.message : ''));
     if (last) o.tap?.(last);
-    if (complete && endFrame === null && o.beforeEnd) await o.beforeEnd();
+    if (complete && unmarked && o.beforeEnd) await o.beforeEnd();
     if (last) yield last;
   } catch (e) {
     const err = transportError(e, o.origin, o.signal);

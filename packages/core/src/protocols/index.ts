@@ -6,12 +6,17 @@
 import type { CoreRequest } from '../http/types.js';
 import { ANTHROPIC_CLIENT, ANTHROPIC_UPSTREAM } from './anthropic/spec.js';
 import { OPENAI_CLIENT, OPENAI_UPSTREAM } from './openai/spec.js';
+import { RESPONSES_CLIENT, RESPONSES_UPSTREAM } from './responses/spec.js';
 import type { ClientProtocol, ClientSpec, UpstreamProtocol, UpstreamSpec } from './types.js';
 
 export type { ChatFields, ClientProtocol, ClientSpec, UpstreamProtocol, UpstreamSpec } from './types.js';
 
-export const CLIENTS: Readonly<Record<ClientProtocol, ClientSpec>> = { openai: OPENAI_CLIENT, anthropic: ANTHROPIC_CLIENT };
-export const UPSTREAMS: Readonly<Record<UpstreamProtocol, UpstreamSpec>> = { openai: OPENAI_UPSTREAM, anthropic: ANTHROPIC_UPSTREAM };
+export const CLIENTS: Readonly<Record<ClientProtocol, ClientSpec>> = { openai: OPENAI_CLIENT, anthropic: ANTHROPIC_CLIENT, responses: RESPONSES_CLIENT };
+export const UPSTREAMS: Readonly<Record<UpstreamProtocol, UpstreamSpec>> = {
+  openai: OPENAI_UPSTREAM,
+  anthropic: ANTHROPIC_UPSTREAM,
+  'openai-responses': RESPONSES_UPSTREAM,
+};
 
 /** The client protocol of a request on no protocol's route: the first that the request announces, else OpenAI's. */
 export function announcedProtocol(req: CoreRequest): ClientSpec {

@@ -3,9 +3,9 @@ import type { CoreRequest } from '../http/types.js';
 import type { SseEvent } from './sse.js';
 
 /** The protocols a client can speak to the proxy. */
-export type ClientProtocol = 'openai' | 'anthropic';
+export type ClientProtocol = 'openai' | 'anthropic' | 'responses';
 /** The protocols an upstream provider can speak. */
-export type UpstreamProtocol = 'openai' | 'anthropic';
+export type UpstreamProtocol = 'openai' | 'anthropic' | 'openai-responses';
 
 /** What routing needs of a chat request, read by hand: the full schema runs only where a translation needs it. */
 export interface ChatFields {
@@ -39,6 +39,8 @@ export interface ModelRow {
 /** Everything the proxy knows about a protocol that clients speak to it. */
 export interface ClientSpec {
   readonly name: ClientProtocol;
+  /** the upstream protocol that is this one (passthrough; the one a client's own key is first meant for) */
+  readonly native: UpstreamProtocol;
   /** the routing fields of a chat body (a JSON object); 400 naming the field when one is wrong */
   chatFields(body: Record<string, unknown>): ChatFields;
   /** the whole request against the protocol's schema; 400 naming the first wrong field (needed before a translation) */
@@ -71,6 +73,11 @@ export interface Framing {
    * null: the stream has no end marker and ends when the upstream closes it.
    */
   readonly endFrame: RegExp | null;
+  /**
+   * An end event recognised by the first bytes of the last event (latin1), for a protocol whose end event is
+   * too long for `endFrame`'s tail (it carries the whole answer); passthrough then watches event heads too.
+   */
+  readonly endHead?: RegExp;
   /** a parsed event that ends the stream */
   isEnd(e: SseEvent): boolean;
   /** a parsed event that reports an error rather than content */

@@ -15,7 +15,8 @@ export function parseAnswer(buf: Buffer, text: string): object {
   } catch (e) {
     throw new InvalidAnswer((e as Error).message);
   }
-  if (typeof parsed !== 'object' || parsed === null || 'error' in parsed || (parsed as { type?: unknown }).type === 'error') {
+  // `"error": null` is no error (the Responses API writes it in every answer)
+  if (typeof parsed !== 'object' || parsed === null || (parsed as { error?: unknown }).error != null || (parsed as { type?: unknown }).type === 'error') {
     throw new InvalidAnswer(upstreamErrorMessage(text.slice(0, 2000)).message);
   }
   return parsed;

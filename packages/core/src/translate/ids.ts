@@ -20,3 +20,7 @@ export const openaiToolId = () => `call_${random(24)}`;
 
 /** unix seconds, as OpenAI's `created` */
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Responses API ids: a response, and its output items by kind (`msg`, `fc`, `ctc`, `rs`) */
+export const responseId = () => `resp_${random(32)}`;
+export const itemId = (kind: 'msg' | 'fc' | 'ctc' | 'rs') => `${kind}_${random(32)}`;

@@ -6,16 +6,21 @@
  */
 import type { ClientProtocol, UpstreamProtocol } from '../protocols/types.js';
 import { ANTHROPIC_OPENAI } from './anthropic-openai/index.js';
+import { ANTHROPIC_RESPONSES } from './anthropic-responses/index.js';
 import { identityBridge } from './identity.js';
 import { OPENAI_ANTHROPIC } from './openai-anthropic/index.js';
+import { OPENAI_RESPONSES } from './openai-responses/index.js';
+import { RESPONSES_ANTHROPIC } from './responses-anthropic/index.js';
+import { RESPONSES_OPENAI } from './responses-openai/index.js';
 import type { Bridge } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each pair has its own body and context types
 type AnyBridge = Bridge<any, any>;
 
 const BRIDGES: { readonly [C in ClientProtocol]: { readonly [U in UpstreamProtocol]: AnyBridge } } = {
-  openai: { openai: identityBridge('openai'), anthropic: OPENAI_ANTHROPIC },
-  anthropic: { openai: ANTHROPIC_OPENAI, anthropic: identityBridge('anthropic') },
+  openai: { openai: identityBridge('openai'), anthropic: OPENAI_ANTHROPIC, 'openai-responses': OPENAI_RESPONSES },
+  anthropic: { openai: ANTHROPIC_OPENAI, anthropic: identityBridge('anthropic'), 'openai-responses': ANTHROPIC_RESPONSES },
+  responses: { openai: RESPONSES_OPENAI, anthropic: RESPONSES_ANTHROPIC, 'openai-responses': identityBridge('responses', 'openai-responses') },
 };
 
 export function bridgeFor(client: ClientProtocol, upstream: UpstreamProtocol): AnyBridge {

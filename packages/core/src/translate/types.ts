@@ -1,5 +1,6 @@
 import type { ClientProtocol, UpstreamProtocol } from '../protocols/types.js';
 import type { SseEvent } from '../protocols/sse.js';
+import type { Logger } from '../logger.js';
 
 /**
  * Per-request state shared by a request translation and the response/stream
@@ -34,6 +35,8 @@ export interface ContextOptions {
   defaultMaxTokens: number;
   /** the model takes `reasoning_effort` (see TranslateContext.reasoning) */
   reasoning?: boolean | undefined;
+  /** for what a translation leaves out on purpose (debug level) */
+  log?: Logger | undefined;
 }
 
 /** One attempt's request as the pipeline hands it to a bridge. */

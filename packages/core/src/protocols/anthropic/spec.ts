@@ -18,6 +18,7 @@ export const ANTHROPIC_TOOL_IDS: ToolIdRule = { fits: (id) => ANTHROPIC_TOOL_ID.
 
 export const ANTHROPIC_CLIENT: ClientSpec = {
   name: 'anthropic',
+  native: 'anthropic',
   // checked in this order: model, messages, stream
   chatFields: (body) => ({ model: modelOf(body), needsImages: hasPart(messageList(body), 'image'), stream: streamOf(body) }),
   validate: (body) => void parseAnthropicRequest(body),

@@ -19,6 +19,7 @@ export const OPENAI_TOOL_IDS: ToolIdRule = { fits: (id) => id.length > 0 && id.l
 
 export const OPENAI_CLIENT: ClientSpec = {
   name: 'openai',
+  native: 'openai',
   // checked in this order: model, messages, stream
   chatFields: (body) => ({ model: modelOf(body), needsImages: hasPart(messageList(body), 'image_url'), stream: streamOf(body) }),
   validate: (body) => void parseOpenAIRequest(body),
