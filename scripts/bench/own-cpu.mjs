@@ -72,6 +72,7 @@ const proxy = createProxy({
 
 const OA = { path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer k' } };
 const AN = { path: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } };
+const RS = { path: '/v1/responses', headers: { 'content-type': 'application/json', authorization: 'Bearer k' } };
 const messages = [{ role: 'user', content: 'Say something short.' }];
 const body = (o) => Buffer.from(JSON.stringify({ messages, max_tokens: 64, ...o }));
 const SCENARIOS = {
@@ -81,6 +82,8 @@ const SCENARIOS = {
   a2o: { ...AN, body: body({ model: 'm' }) },
   o2a: { ...OA, body: body({ model: 'c' }) },
   'o2a-stream': { ...OA, body: body({ model: 'c', stream: true }) },
+  // a Responses client, an OpenAI Chat Completions upstream
+  'r2o-stream': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true })) },
 };
 
 async function once({ path, headers, body }) {

@@ -23,6 +23,10 @@ export type OutputItem =
 
 export const outputText = (text: string): OutputText => ({ type: 'output_text', text, annotations: [], logprobs: [] });
 
+/** = JSON.stringify(messageItem(text, id)) for `json` = JSON.stringify(text), without a parse of the text */
+export const messageItemJson = (id: string, json: string): string =>
+  `{"id":${JSON.stringify(id)},"type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":${json},"annotations":[],"logprobs":[]}]}`;
+
 export const messageItem = (text: string, id = itemId('msg'), status = 'completed'): OutputItem => ({
   id,
   type: 'message',
@@ -84,25 +88,16 @@ export class ResponseEnvelope {
   constructor(body: ResponsesRequest, model: string, id = responseId()) {
     this.id = id;
     this.head = `{"id":${JSON.stringify(id)},"object":"response","created_at":${this.createdAt},"status":`;
-    const echo = {
-      instructions: body.instructions ?? null,
-      max_output_tokens: body.max_output_tokens ?? null,
-      metadata: body.metadata ?? {},
-      model,
-      parallel_tool_calls: body.parallel_tool_calls ?? true,
-      previous_response_id: body.previous_response_id ?? null,
-      reasoning: { effort: body.reasoning?.effort ?? null, summary: body.reasoning?.summary ?? null },
-      service_tier: 'default',
-      store: body.store ?? true,
-      temperature: body.temperature ?? 1,
-      text: { format: body.text?.format ?? { type: 'text' }, verbosity: body.text?.verbosity ?? 'medium' },
-      tool_choice: body.tool_choice ?? 'auto',
-      tools: body.tools ?? [],
-      top_p: body.top_p ?? 1,
-      truncation: 'disabled',
-      user: body.user ?? null,
-    };
-    this.echo = ',' + JSON.stringify(echo).slice(1, -1);
+    // what the client asked, as JSON; the defaults of fields it left out are constants (a per-answer stringify of the whole was measurable)
+    const r = body.reasoning;
+    const t = body.text;
+    this.echo =
+      `,"instructions":${or(body.instructions, 'null')},"max_output_tokens":${or(body.max_output_tokens, 'null')},"metadata":${or(body.metadata, '{}')}` +
+      `,"model":${JSON.stringify(model)},"parallel_tool_calls":${or(body.parallel_tool_calls, 'true')},"previous_response_id":${or(body.previous_response_id, 'null')}` +
+      `,"reasoning":${r ? `{"effort":${or(r.effort, 'null')},"summary":${or(r.summary, 'null')}}` : '{"effort":null,"summary":null}'},"service_tier":"default"` +
+      `,"store":${or(body.store, 'true')},"temperature":${or(body.temperature, '1')}` +
+      `,"text":${t ? `{"format":${or(t.format, '{"type":"text"}')},"verbosity":${or(t.verbosity, '"medium"')}}` : '{"format":{"type":"text"},"verbosity":"medium"}'}` +
+      `,"tool_choice":${or(body.tool_choice, '"auto"')},"tools":${or(body.tools, '[]')},"top_p":${or(body.top_p, '1')},"truncation":"disabled","user":${or(body.user, 'null')}`;
   }
 
   /** the response object as JSON; `output` is the output array's JSON */
@@ -120,6 +115,9 @@ export class ResponseEnvelope {
   }
 }
 
+/** A field's JSON, or the default's (already JSON) when the client left it out. */
+const or = (value: unknown, fallback: string): string => (value == null ? fallback : JSON.stringify(value));
+
 /** One `event:`/`data:` frame; the data's `type` and `sequence_number` first, as the Responses API writes them. */
 const frame = (type: string, seq: number, rest: string) => `event: ${type}\ndata: {"type":"${type}","sequence_number":${seq}${rest}}\n\n`;
 
@@ -133,7 +131,8 @@ const itemRef = (id: string, index: number) => `,"item_id":${JSON.stringify(id)}
  */
 export class ResponsesEvents {
   private seq = 0;
-  readonly items: OutputItem[] = [];
+  /** each item's JSON as last written (in progress, then done): the final response's output */
+  private readonly items: string[] = [];
 
   constructor(readonly envelope: ResponseEnvelope) {}
 
@@ -149,13 +148,23 @@ export class ResponsesEvents {
   /** `output_item.added` of an item (in progress); returns its output_index with the frame */
   added(item: OutputItem): { index: number; frame: string } {
     const index = this.items.length;
-    this.items.push(item);
-    return { index, frame: this.next('response.output_item.added', `,"output_index":${index},"item":${JSON.stringify(item)}`) };
+    const json = JSON.stringify(item);
+    this.items.push(json);
+    return { index, frame: this.next('response.output_item.added', `,"output_index":${index},"item":${json}`) };
   }
 
   done(index: number, item: OutputItem): string {
-    this.items[index] = item;
-    return this.next('response.output_item.done', `,"output_index":${index},"item":${JSON.stringify(item)}`);
+    return this.doneJson(index, JSON.stringify(item));
+  }
+
+  /** `output_item.done` of an item already serialised */
+  doneJson(index: number, json: string): string {
+    this.items[index] = json;
+    return this.next('response.output_item.done', `,"output_index":${index},"item":${json}`);
+  }
+
+  private output(): string {
+    return `[${this.items.join(',')}]`;
   }
 
   partAdded(id: string, index: number): string {
@@ -205,7 +214,7 @@ export class ResponsesEvents {
   /** `response.completed`, or `response.incomplete` with its reason */
   end(usage: ResponsesUsage | null, incomplete: IncompleteReason | null): string {
     const status = incomplete ? 'incomplete' : 'completed';
-    return this.next(`response.${status}`, `,"response":${this.envelope.json(status, JSON.stringify(this.items), usage, incomplete)}`);
+    return this.next(`response.${status}`, `,"response":${this.envelope.json(status, this.output(), usage, incomplete)}`);
   }
 
   /** an error after the first byte: an `error` event (the SDK throws on it), then `response.failed` (Codex reads its error) */
@@ -214,7 +223,7 @@ export class ResponsesEvents {
     const error = { code, message };
     return (
       this.next('error', `,"code":"${code}","message":${JSON.stringify(message)},"param":null`) +
-      this.next('response.failed', `,"response":${this.envelope.json('failed', JSON.stringify(this.items), null, null, error)}`)
+      this.next('response.failed', `,"response":${this.envelope.json('failed', this.output(), null, null, error)}`)
     );
   }
 

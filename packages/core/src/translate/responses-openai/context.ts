@@ -1,7 +1,6 @@
 import type { Logger } from '../../logger.js';
 import { RESPONSES_CLIENT } from '../../protocols/responses/spec.js';
 import type { ResponsesRequest } from '../../protocols/responses/types.js';
-import { translateContext } from '../context.js';
 import type { ContextOptions, TranslateContext } from '../types.js';
 
 /** A Responses client's attempt: what its answer echoes and how it maps tools back. */
@@ -15,7 +14,18 @@ export interface ResponsesContext extends TranslateContext {
 }
 
 export function responsesContext(body: ResponsesRequest, opts: ContextOptions): ResponsesContext {
-  // usage is always asked of the upstream: a Responses answer always reports it
-  const base = translateContext(opts, RESPONSES_CLIENT.estimateInputTokens(body as unknown as Record<string, unknown>), true);
-  return { ...base, body, custom: new Set(), encrypted: body.include?.includes('reasoning.encrypted_content') === true, log: opts.log };
+  return {
+    model: opts.model,
+    // usage is always asked of the upstream: a Responses answer always reports it
+    includeUsage: true,
+    estimatedInputTokens: RESPONSES_CLIENT.estimateInputTokens(body as unknown as Record<string, unknown>),
+    toolNames: new Map(),
+    toolIds: new Map(),
+    defaultMaxTokens: opts.defaultMaxTokens,
+    reasoning: opts.reasoning,
+    body,
+    custom: new Set(),
+    encrypted: body.include?.includes('reasoning.encrypted_content') === true,
+    log: opts.log,
+  };
 }

@@ -2,7 +2,7 @@
 import { OPENAI_UPSTREAM } from '../../protocols/openai/spec.js';
 import type { OpenAIUsage } from '../../protocols/openai/types.js';
 import type { SseEvent } from '../../protocols/sse.js';
-import { type IncompleteReason, messageItem, type OutputItem, reasoningItem, ResponseEnvelope, ResponsesEvents } from '../../protocols/responses/writer.js';
+import { type IncompleteReason, messageItemJson, type OutputItem, reasoningItem, ResponseEnvelope, ResponsesEvents } from '../../protocols/responses/writer.js';
 import { openaiTextChunk, openaiUsageChunk } from '../anthropic-openai/hot.js';
 import { EMPTY_TEXT } from '../hot-patterns.js';
 import { itemId, openaiToolId } from '../ids.js';
@@ -179,7 +179,7 @@ export class OpenAIToResponsesStream implements StreamTranslator {
     switch (open.kind) {
       case 'text': {
         const json = joinLiterals(open.parts);
-        return this.w.textDone(open.id, open.index, json) + this.w.done(open.index, messageItem(JSON.parse(json) as string, open.id));
+        return this.w.textDone(open.id, open.index, json) + this.w.doneJson(open.index, messageItemJson(open.id, json));
       }
       case 'reasoning': {
         const item = reasoningItem(open.text, this.ctx.encrypted ? this.signature : null, open.id);
