@@ -1,6 +1,7 @@
 export { createProxy, type Proxy, type ProxyOptions } from './proxy.js';
 export { parseOptions, optionsSchema, ConfigError, type ProxyConfig, type ProxyOptionsInput, type ProviderConfig } from './config/schema.js';
-export { mergeOptions, chatPathsFromEnv, DEFAULT_CHAT_PATHS } from './config/env.js';
+export { mergeOptions, resolveOptions, chatPathsFromEnv, DEFAULT_CHAT_PATHS, type ResolvedOptions, type SourceLabels } from './config/env.js';
+export { describeSource, type OptionSource, type OptionSources } from './config/sources.js';
 export { ProxyError, errorBody, type Protocol } from './errors.js';
 export { BodyTooLarge, type CoreRequest, type CoreResponse, type HeaderMap } from './http/types.js';
 export { guessProtocol } from './http/routes.js';
