@@ -3,6 +3,7 @@
 // left listening once the launcher is gone. Runs the built cli (no build here:
 // run.mjs only builds when dist is older than the sources).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,14 @@ describe('scripts/run.mjs start', () => {
     p.stderr.on('data', (d) => (err += d));
     expect(await new Promise((r) => p.on('exit', r))).toBe(2);
     expect(err).toContain('--port: expected a port number');
+  });
+
+  it('npx ones-proxy inside the clone runs the local build (the root package’s bin)', async () => {
+    const p = spawn('npx', ['ones-proxy', '--version'], { env: cleanEnv(), cwd: ROOT });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    expect(await new Promise((r) => p.on('exit', r))).toBe(0);
+    expect(out.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')).version);
   });
 
   it('SIGTERM to npm (npm start): the server does not outlive it', async () => {
