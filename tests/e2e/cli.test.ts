@@ -7,7 +7,10 @@ import { CLI, cleanEnv, records, runCli as run, startCli as start, type Running 
 import { startFakeDegpt, type FakeDegpt } from '../helpers/fake-degpt.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ones-cli-'));
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ones-cli-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Writes a config file and returns its path. */
