@@ -26,11 +26,14 @@ function onSignal(sig) {
   else exitLike({ code: null, signal: sig });
 }
 for (const sig of SIGNALS) process.on(sig, () => onSignal(sig));
-// npm runs this script through `sh -c`, and sh does not pass on the SIGTERM
-// npm forwards to it: when whoever started this process is gone (this
-// process was re-parented), stop as if told to
-const parent = process.ppid;
-setInterval(() => process.ppid !== parent && onSignal('SIGTERM'), 500).unref();
+// npm (and pnpm) run this script through `sh -c`, and sh does not pass on the
+// SIGTERM npm forwards to it: when that sh is gone (this process was
+// re-parented), npm was stopped, so stop as if told to. Only under npm: a
+// shell that started this process directly may exit and leave it running.
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && onSignal('SIGTERM'), 500).unref();
+}
 
 /** Exits the way the child did: with its code, or by the signal that ended it (as a shell does). */
 function exitLike({ code, signal }) {

@@ -73,6 +73,21 @@ describe('scripts/run.mjs start', () => {
     expect(await listening(r.url)).toBe(false);
   });
 
+  it('started directly from a shell that then exits, it keeps running (only npm’s exit stops it)', async () => {
+    const sh = spawn('sh', ['-c', `"${process.execPath}" "${RUN}" start --port 0 --host 127.0.0.1 & echo "run.mjs $!"`], { env: { ...cleanEnv(), OPENAI_BASE_URL: oa.baseURL }, cwd: ROOT });
+    let out = '';
+    sh.stdout.on('data', (d) => (out += d));
+    await new Promise((r) => sh.on('exit', r));
+    expect(await until(() => / listening on /.test(out), 15000)).toBe(true);
+    const run = Number(/run\.mjs (\d+)/.exec(out)![1]);
+    const record = JSON.parse(out.split('\n').find((l) => l.includes(' listening on '))!);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(alive(run) && alive(record.pid)).toBe(true);
+    process.kill(run, 'SIGTERM');
+    expect(await until(() => !alive(record.pid) && !alive(run))).toBe(true);
+    expect(await listening(record.url)).toBe(false);
+  });
+
   it('exits with the child’s code', async () => {
     const p = spawn(process.execPath, [RUN, 'start', '--port', 'eighty'], { env: cleanEnv(), cwd: ROOT });
     let err = '';

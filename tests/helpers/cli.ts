@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 export const CLI = fileURLToPath(new URL('../../packages/cli/dist/cli.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** This process's environment without anything that configures the proxy. */
+/**
+ * This process's environment without anything that configures the proxy, nor
+ * the marks of the npm script running the tests (run.mjs acts on them).
+ */
 export const cleanEnv = () =>
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OPENAI|ANTHROPIC|DEGPT|TOKEN|PORT|HOST|ONES_|SESSION_|REDIS_URL|REPLACE_CHAT|PREFIX_CHAT|APPEND_CHAT|DEBUG)/.test(k)));
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OPENAI|ANTHROPIC|DEGPT|TOKEN|PORT|HOST|ONES_|SESSION_|REDIS_URL|REPLACE_CHAT|PREFIX_CHAT|APPEND_CHAT|DEBUG|npm_lifecycle_)/.test(k)));
 
 /** One line of the CLI's stdout: a pino record with its level by name. */
 export interface LogRecord {
