@@ -1,6 +1,7 @@
 export { createProxy, type Proxy, type ProxyOptions } from './proxy.js';
 export { parseOptions, optionsSchema, ConfigError, type ProxyConfig, type ProxyOptionsInput, type ProviderConfig } from './config/schema.js';
-export { mergeOptions, chatPathsFromEnv, DEFAULT_CHAT_PATHS } from './config/env.js';
+export { mergeOptions, resolveOptions, chatPathsFromEnv, DEFAULT_CHAT_PATHS, type ResolvedOptions, type SourceLabels } from './config/env.js';
+export { describeSource, type OptionSource, type OptionSources } from './config/sources.js';
 export { ProxyError } from './errors.js';
 export { CLIENTS, UPSTREAMS, type ClientProtocol, type ClientSpec, type UpstreamProtocol, type UpstreamSpec } from './protocols/index.js';
 export { type Answer, type ChatHooks, ChatRequest, type StreamEnd } from './pipeline/index.js';
