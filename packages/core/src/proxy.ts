@@ -4,7 +4,7 @@ import { parseOptions, type ProxyConfig, type ProxyOptionsInput } from './config
 import { ProxyError } from './errors.js';
 import { makeTokenCheck } from './http/auth.js';
 import { countTokens } from './http/count-tokens.js';
-import { homePage } from './http/home.js';
+import { homePage, type HomeRoute } from './http/home.js';
 import { modelResponse, modelsResponse } from './http/models.js';
 import { statsResponse } from './http/stats.js';
 import { errorResponse, json } from './http/respond.js';
@@ -102,6 +102,15 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   };
 
   const { openai, anthropic } = CLIENTS;
+  const home: HomeRoute[] = [
+    ['POST', chatPaths, 'OpenAI Chat Completions'],
+    ['POST', MESSAGES_PATHS, 'Anthropic Messages'],
+    ['POST', COUNT_PATHS, 'Anthropic token count'],
+    ['GET', MODELS_PATHS, 'models, including <code>auto</code>'],
+    ['GET', MODEL_PATHS.map((p) => p.replace('*id', '{id}')), 'one model'],
+    ['GET', STATS_PATHS, 'routing figures per model'],
+    ['GET', ['/health'], 'liveness'],
+  ];
   const routes = new RouteTable()
     .add(chatPaths, { protocol: openai, methods: { POST: (r) => runChat(openai, r, deps) } })
     .add(MESSAGES_PATHS, { protocol: anthropic, methods: { POST: (r) => runChat(anthropic, r, deps) } })
@@ -126,7 +135,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     })
     .add(STATS_PATHS, { protocol: openai, methods: { GET: async () => statsResponse(await router.stats()) } })
     .add(['/health'], { protocol: openai, open: true, methods: { GET: () => json(200, { status: 'ok', version: VERSION }) } })
-    .add(['/'], { protocol: openai, open: true, methods: { GET: () => homePage(VERSION, chatPaths, catalog.entries().length) } });
+    .add(['/'], { protocol: openai, open: true, methods: { GET: () => homePage(VERSION, home, catalog.entries().length) } });
 
   async function handle(req: CoreRequest): Promise<CoreResponse> {
     const started = config.debug ? performance.now() : 0;
