@@ -239,17 +239,15 @@ describe('ones-proxy CLI start-up warnings', () => {
     expect(p.listening.msg).toMatch(/; chat paths: \/team\/api\/v1\/chat\/completions$/);
   });
 
-  it('session settings load but are said to have no effect yet (redis storage not available)', async () => {
+  it('session settings load; redis storage is said to be memory until it is available', async () => {
     const file = configFile('session.json', { session: { storage: 'redis', timeoutSeconds: 60, redisUrl: 'redis://user:pw@127.0.0.1:6379' } });
     const r = await start(['--port', '0', '--host', '127.0.0.1', '--config', file], { OPENAI_BASE_URL: oa.baseURL, SESSION_TIMEOUT: '90' });
     await stop(r);
-    expect(warnings(r)).toEqual([
-      `sessions are not implemented yet and "redis" storage is not available: config file ${file}: session.storage, SESSION_TIMEOUT, config file ${file}: session.redisUrl have no effect`,
-    ]);
+    expect(warnings(r)).toEqual([`"redis" storage is not available yet: sessions are kept in this process's memory (config file ${file}: session.storage, config file ${file}: session.redisUrl have no effect)`]);
     expect(r.out()).not.toContain('pw@');
     const m = await start(['--port', '0', '--host', '127.0.0.1'], { OPENAI_BASE_URL: oa.baseURL, SESSION_STORAGE_TYPE: 'memory' });
     await stop(m);
-    expect(warnings(m)).toEqual(['sessions are not implemented yet: SESSION_STORAGE_TYPE has no effect']);
+    expect(warnings(m)).toEqual([]);
   });
 });
 

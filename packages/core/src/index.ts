@@ -11,3 +11,6 @@ export { startKeepAlive, type KeepAlive } from './http/keep-alive.js';
 export type { Logger } from './logger.js';
 export type { Provider, ModelEntry } from './providers/types.js';
 export { VERSION } from './version.js';
+export type { SessionStore, HistoryLimits } from './sessions/store.js';
+export { MemorySessionStore, type MemorySessionOptions } from './sessions/memory.js';
+export type { NeutralMessage, NeutralPart } from './sessions/neutral.js';

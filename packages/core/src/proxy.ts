@@ -7,6 +7,10 @@ import { countTokens } from './http/count-tokens.js';
 import { homePage, type HomeRoute } from './http/home.js';
 import { modelResponse, modelsResponse } from './http/models.js';
 import { statsResponse } from './http/stats.js';
+import { clearSession, getSession } from './http/sessions.js';
+import { sessionHooks } from './sessions/feature.js';
+import { MemorySessionStore } from './sessions/memory.js';
+import type { SessionStore } from './sessions/store.js';
 import { errorResponse, json } from './http/respond.js';
 import { RouteTable } from './http/routes.js';
 import { type ChatHooks, Hooks, type PipelineDeps, runChat } from './pipeline/index.js';
@@ -37,6 +41,8 @@ export interface ProxyOptions extends ProxyOptionsInput {
   routerStore?: RouterStore;
   /** features plugged into the chat pipeline (see ChatHooks); more with `proxy.use()` */
   hooks?: readonly ChatHooks[];
+  /** where conversations live; default: this process's memory, bounded by `session` */
+  sessionStore?: SessionStore;
 }
 
 export interface Proxy {
@@ -63,9 +69,11 @@ const COUNT_PATHS = ['/v1/messages/count_tokens', '/api/v1/messages/count_tokens
 const MODELS_PATHS = ['/v1/models', '/api/v1/models'];
 const MODEL_PATHS = ['/v1/models/*id', '/api/v1/models/*id'];
 const STATS_PATHS = ['/api/v1/stats'];
+const SESSION_CLEAR_PATHS = ['/api/v1/session/clear'];
+const SESSION_PATHS = ['/api/v1/session/:id'];
 
 export function createProxy(options: ProxyOptions = {}): Proxy {
-  const { logger, dispatcher, routerStore, hooks: features, ...rest } = options;
+  const { logger, dispatcher, routerStore, hooks: features, sessionStore, ...rest } = options;
   const config = parseOptions(rest);
   const secrets = [config.token, ...config.providers.flatMap((p) => [p.apiKey, p.type === 'degpt' ? p.authCookie : undefined])];
   const redact = makeRedactor(secrets);
@@ -85,6 +93,9 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   const tokenOk = config.token ? makeTokenCheck(config.token) : null;
   const chatPaths = config.chatPaths ?? DEFAULT_CHAT_PATHS;
   const hooks = new Hooks();
+  const s = config.session;
+  const sessions = s.enabled ? (sessionStore ?? new MemorySessionStore({ ttlMs: s.timeoutSeconds * 1000, maxSessions: s.maxSessions, maxBytes: s.maxStoreBytes })) : null;
+  if (sessions) hooks.add(sessionHooks({ store: sessions, limits: { maxMessages: s.maxMessages, maxBytes: s.maxBytes }, tokenSet: tokenOk !== null, log }));
   for (const f of features ?? []) hooks.add(f);
   const deps: PipelineDeps = {
     router,
@@ -101,6 +112,10 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     streamRedactor: makeStreamRedactor(secrets),
   };
 
+  const sessionsOn = (): SessionStore => {
+    if (!sessions) throw new ProxyError(404, 'sessions are turned off here (session.enabled is false)');
+    return sessions;
+  };
   const { openai, anthropic } = CLIENTS;
   const home: HomeRoute[] = [
     ['POST', chatPaths, 'OpenAI Chat Completions'],
@@ -109,6 +124,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     ['GET', MODELS_PATHS, 'models, including <code>auto</code>'],
     ['GET', MODEL_PATHS.map((p) => p.replace('*id', '{id}')), 'one model'],
     ['GET', STATS_PATHS, 'routing figures per model'],
+    ['POST', SESSION_CLEAR_PATHS, 'forget a session'],
+    ['GET', SESSION_PATHS.map((p) => p.replace(':id', '{id}')), 'a session\'s stored history'],
     ['GET', ['/health'], 'liveness'],
   ];
   const routes = new RouteTable()
@@ -134,6 +151,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       },
     })
     .add(STATS_PATHS, { protocol: openai, methods: { GET: async () => statsResponse(await router.stats()) } })
+    .add(SESSION_CLEAR_PATHS, { protocol: openai, methods: { POST: (r) => clearSession(r, sessionsOn(), tokenOk !== null, deps.maxBodyBytes) } })
+    .add(SESSION_PATHS, { protocol: openai, methods: { GET: (r, p) => getSession(r, sessionsOn(), tokenOk !== null, p.id!) } })
     .add(['/health'], { protocol: openai, open: true, methods: { GET: () => json(200, { status: 'ok', version: VERSION }) } })
     .add(['/'], { protocol: openai, open: true, methods: { GET: () => homePage(VERSION, home, catalog.entries().length) } });
 
@@ -190,6 +209,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     },
     async close() {
       catalog.stop();
+      await sessions?.close();
       await pools.close();
     },
   };

@@ -101,8 +101,17 @@ export const optionsSchema = z.strictObject({
     .prefault({}),
   session: z
     .strictObject({
+      /** false: session fields are ignored and nothing is stored */
+      enabled: z.boolean().default(true),
       storage: z.enum(['memory', 'redis']).default('memory'),
+      /** seconds since last use after which a session is gone */
       timeoutSeconds: seconds.default(1800),
+      /** a session's history: messages and bytes (of its JSON) kept at most, the oldest turns dropped first */
+      maxMessages: z.number().int().positive().default(200),
+      maxBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      /** the memory store as a whole: sessions and bytes, the least recently used evicted first */
+      maxSessions: z.number().int().positive().default(10_000),
+      maxStoreBytes: z.number().int().positive().default(512 * 1024 * 1024),
       redisUrl: z.string().default('redis://127.0.0.1:6379'),
     })
     .prefault({}),

@@ -1,5 +1,6 @@
 import type { ProxyError } from '../errors.js';
 import type { CoreRequest } from '../http/types.js';
+import type { HistoryCodec } from '../sessions/neutral.js';
 import type { SseEvent } from './sse.js';
 
 /** The protocols a client can speak to the proxy. */
@@ -60,6 +61,8 @@ export interface ClientSpec {
   model(row: ModelRow): object;
   /** assembles a stream of this protocol (what a client got) into its whole answer */
   assemble(): StreamAssembly;
+  /** its turns ⇄ the neutral form sessions keep */
+  readonly history: HistoryCodec;
 }
 
 /** How an upstream protocol frames a stream. */
