@@ -14,3 +14,7 @@ export { VERSION } from './version.js';
 export type { SessionStore, HistoryLimits } from './sessions/store.js';
 export { MemorySessionStore, type MemorySessionOptions } from './sessions/memory.js';
 export type { NeutralMessage, NeutralPart } from './sessions/neutral.js';
+export { RedisSessionStore } from './sessions/redis.js';
+export { RedisConnection, type RedisSettings } from './redis/connection.js';
+export { RedisRouterStore, FallbackRouterStore } from './router/redis-store.js';
+export { MemoryRouterStore, type RouterStore, type ModelStats } from './router/store.js';

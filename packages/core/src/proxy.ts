@@ -10,6 +10,10 @@ import { statsResponse } from './http/stats.js';
 import { clearSession, getSession } from './http/sessions.js';
 import { sessionHooks } from './sessions/feature.js';
 import { MemorySessionStore } from './sessions/memory.js';
+import { RedisSessionStore } from './sessions/redis.js';
+import { RedisConnection } from './redis/connection.js';
+import { FallbackRouterStore, RedisRouterStore } from './router/redis-store.js';
+import type { RedisOptions } from 'ioredis';
 import type { SessionStore } from './sessions/store.js';
 import { errorResponse, json } from './http/respond.js';
 import { RouteTable } from './http/routes.js';
@@ -58,6 +62,8 @@ export interface Proxy {
   matches(path: string): boolean;
   readonly config: ProxyConfig;
   readonly providers: readonly Provider[];
+  /** where sessions and routing state live, and whether that store answers */
+  storage(): { kind: 'memory' | 'redis'; up: boolean };
   /** plugs a feature into the chat pipeline: its hooks run from the next request on */
   use(hooks: ChatHooks): Proxy;
   /** stops background work and closes upstream pools */
@@ -85,16 +91,22 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   // every client protocol served here must reach every configured provider's protocol
   assertBridges(Object.keys(CLIENTS) as (keyof typeof CLIENTS)[], providers.map((p) => p.protocol));
   const catalog = new Catalog(providers, config.cacheDurationSeconds * 1000, log);
+  const s = config.session;
+  // one connection for the sessions and the routing state; connecting starts now, so an unreachable Redis is said at start-up
+  const redis = s.storage === 'redis' ? new RedisConnection({ url: s.redisUrl, prefix: s.redisPrefix, commandTimeoutMs: s.redisCommandTimeoutMs, options: s.redisOptions as RedisOptions | undefined }, log) : null;
+  void redis?.redis();
   const router = new Router(catalog, {
-    store: routerStore ?? new MemoryRouterStore(),
+    store: routerStore ?? (redis ? new FallbackRouterStore(new RedisRouterStore(redis), log) : new MemoryRouterStore()),
     cooldownMs: config.router.cooldownSeconds * 1000,
     log,
   });
   const tokenOk = config.token ? makeTokenCheck(config.token) : null;
   const chatPaths = config.chatPaths ?? DEFAULT_CHAT_PATHS;
   const hooks = new Hooks();
-  const s = config.session;
-  const sessions = s.enabled ? (sessionStore ?? new MemorySessionStore({ ttlMs: s.timeoutSeconds * 1000, maxSessions: s.maxSessions, maxBytes: s.maxStoreBytes })) : null;
+  const ttlMs = s.timeoutSeconds * 1000;
+  const sessions = s.enabled
+    ? (sessionStore ?? (redis ? new RedisSessionStore(redis, ttlMs) : new MemorySessionStore({ ttlMs, maxSessions: s.maxSessions, maxBytes: s.maxStoreBytes })))
+    : null;
   if (sessions) hooks.add(sessionHooks({ store: sessions, limits: { maxMessages: s.maxMessages, maxBytes: s.maxBytes }, tokenSet: tokenOk !== null, log }));
   for (const f of features ?? []) hooks.add(f);
   const deps: PipelineDeps = {
@@ -203,6 +215,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     status: () => catalog.status(),
     config,
     providers,
+    storage: () => ({ kind: redis ? 'redis' : 'memory', up: redis?.up ?? true }),
     use(h) {
       hooks.add(h);
       return proxy;
@@ -210,6 +223,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     async close() {
       catalog.stop();
       await sessions?.close();
+      await redis?.close();
       await pools.close();
     },
   };

@@ -66,10 +66,10 @@ describe('sources: errors and warnings name what the user set', () => {
     expect(() => parseOptions(options, sources)).toThrow(/G_KEY \(named by config file: providers\.0\.apiKeyEnv\): contains.*; DEGPT_PROXY_ORIGIN: contains a line break/);
   });
 
-  it('warns about chat path variables that are ignored and redis storage that is not there yet', () => {
+  it('warns about chat path variables that are ignored, not about session settings', () => {
     expect(resolveOptions({}, { APPEND_CHAT: '/a' }).warnings).toEqual([]);
     expect(resolveOptions({}, { PREFIX_CHAT: '/p', APPEND_CHAT: '/a' }).warnings).toEqual([expect.stringMatching(/^APPEND_CHAT is ignored: PREFIX_CHAT is set/)]);
-    expect(resolveOptions({}, { SESSION_STORAGE_TYPE: 'redis' }).warnings).toEqual([`"redis" storage is not available yet: sessions are kept in this process's memory (SESSION_STORAGE_TYPE has no effect)`]);
+    expect(resolveOptions({}, { SESSION_STORAGE_TYPE: 'redis' }).warnings).toEqual([]);
     expect(resolveOptions({ session: { timeoutSeconds: 5 } }, {}, {}, { file: 'f.json' }).warnings).toEqual([]);
   });
 

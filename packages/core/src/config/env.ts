@@ -101,12 +101,6 @@ function ignoredSettings(options: ProxyOptionsInput, sources: OptionSources, env
   const warnings: string[] = [];
   const chat = CHAT_VARS.filter((k) => env[k]);
   for (const k of chat.slice(1)) warnings.push(`${k} is ignored: ${chat[0]} is set and takes precedence (REPLACE_CHAT, then PREFIX_CHAT, then APPEND_CHAT; only one applies)`);
-  // until the Redis store lands, redis storage is accepted (config files keep loading) and sessions stay in memory
-  const session = options.session ?? {};
-  if (session.storage === 'redis') {
-    const named = [describeSource(['session', 'storage'], sources), ...(session.redisUrl !== undefined ? [describeSource(['session', 'redisUrl'], sources)] : [])];
-    warnings.push(`"redis" storage is not available yet: sessions are kept in this process's memory (${named.join(', ')} ${named.length > 1 ? 'have' : 'has'} no effect)`);
-  }
   return warnings;
 }
 
@@ -148,12 +142,14 @@ export function resolveOptions(
     ...(env.SESSION_TIMEOUT ? { timeoutSeconds: num('SESSION_TIMEOUT', env.SESSION_TIMEOUT) } : {}),
     ...(env.SESSION_MAX_MESSAGES ? { maxMessages: num('SESSION_MAX_MESSAGES', env.SESSION_MAX_MESSAGES) } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    ...(env.REDIS_PREFIX ? { redisPrefix: env.REDIS_PREFIX } : {}),
   };
   if (Object.keys(session).length) out.session = session;
   fromEnv('SESSION_STORAGE_TYPE', 'session.storage');
   fromEnv('SESSION_TIMEOUT', 'session.timeoutSeconds');
   fromEnv('SESSION_MAX_MESSAGES', 'session.maxMessages');
   fromEnv('REDIS_URL', 'session.redisUrl');
+  fromEnv('REDIS_PREFIX', 'session.redisPrefix');
   set('chatPaths', chatPathsFromEnv(env), CHAT_VARS.find((k) => env[k]));
 
   // Providers: the file's list, then the env-named ones (an env provider replaces a file provider of the same name).

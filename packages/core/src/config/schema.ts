@@ -112,7 +112,14 @@ export const optionsSchema = z.strictObject({
       /** the memory store as a whole: sessions and bytes, the least recently used evicted first */
       maxSessions: z.number().int().positive().default(10_000),
       maxStoreBytes: z.number().int().positive().default(512 * 1024 * 1024),
+      /** redis://, rediss:// (TLS), with password and db: `redis://:pw@host:6379/2` */
       redisUrl: z.string().default('redis://127.0.0.1:6379'),
+      /** prefix of every key, so several deployments can share one Redis */
+      redisPrefix: z.string().default('ones:'),
+      /** longest a Redis command may take before a request goes on without it */
+      redisCommandTimeoutMs: ms.default(200),
+      /** passed to ioredis as they are: Sentinel (`sentinels`, `name`), TLS details and the like */
+      redisOptions: z.record(z.string(), z.unknown()).optional(),
     })
     .prefault({}),
   /** OpenAI chat completion paths; the defaults are /v1/chat/completions and /api/v1/chat/completions */
