@@ -23,7 +23,7 @@ import { fork, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { staleBuilds } from './build-state.mjs';
+import { BUILD_ARGS, staleBuilds } from './build-state.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // undici is a dependency of the core package (the root has none): load the same copy
@@ -67,7 +67,7 @@ function ensureBuilt() {
   const stale = staleBuilds(root, ['core', 'server']);
   if (stale.length === 0) return;
   console.error(`> dist is stale (${stale.join(', ')}): building`);
-  const r = spawnSync('npx', ['-y', 'pnpm@10.34.9', '-r', '--filter', './packages/**', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync('npx', BUILD_ARGS, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error('build failed');
 }
 

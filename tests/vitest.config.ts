@@ -11,6 +11,6 @@ export default defineProject({
       '@ones-proxy/server': src('server/src/index.ts'),
     },
   },
-  // one file at a time: the timing assertions (abort within 100 ms, keep-alives) measure the proxy, not CPU contention
+  // one file at a time: the timing assertions (abort reaching the upstream, keep-alives) measure the proxy, not CPU contention
   test: { name: 'e2e', include: ['e2e/**/*.test.ts'], testTimeout: 20000, hookTimeout: 20000, poolOptions: { forks: { singleFork: true } } },
 });

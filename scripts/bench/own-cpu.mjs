@@ -70,6 +70,16 @@ const proxy = createProxy({
   ],
 });
 
+// with sessions: a second proxy whose sessions keep 20 messages, so every request carries a 20-message history
+const sessionProxy = createProxy({
+  dispatcher,
+  session: { maxMessages: 20 },
+  providers: [
+    { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: KEY, models: ['m'] },
+    { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: KEY, models: ['c'] },
+  ],
+});
+
 const OA = { path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer k' } };
 const AN = { path: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } };
 const RS = { path: '/v1/responses', headers: { 'content-type': 'application/json', authorization: 'Bearer k' } };
@@ -84,10 +94,12 @@ const SCENARIOS = {
   'o2a-stream': { ...OA, body: body({ model: 'c', stream: true }) },
   // a Responses client, an OpenAI Chat Completions upstream
   'r2o-stream': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true })) },
+  'openai-session': { ...OA, body: body({ model: 'm', session_id: 'bench-openai' }), proxy: sessionProxy },
+  'anthropic-session-stream': { ...AN, body: body({ model: 'c', stream: true, session_id: 'bench-anthropic' }), proxy: sessionProxy },
 };
 
-async function once({ path, headers, body }) {
-  const out = await proxy.handle({ method: 'POST', path, search: '', headers, readBody: async () => body, signal: new ClientSignal() });
+async function once({ path, headers, body, proxy: p = proxy }) {
+  const out = await p.handle({ method: 'POST', path, search: '', headers, readBody: async () => body, signal: new ClientSignal() });
   if (out.status !== 200) throw new Error(`${path} answered ${out.status}: ${out.body}`);
   if (out.stream) for await (const chunk of out.stream) void chunk;
 }

@@ -116,8 +116,8 @@ export async function startProxy(root, { config, nodeArgs = [], workDir, name = 
   const log = { lines: [], warnings: 0, errors: 0 };
   const keep = (line) => {
     if (!line) return;
-    if (line.includes('"level":40')) log.warnings++;
-    else if (line.includes('"level":50') || line.includes('"level":60')) log.errors++;
+    if (line.includes('"level":"warn"')) log.warnings++;
+    else if (line.includes('"level":"error"') || line.includes('"level":"fatal"')) log.errors++;
     log.lines.push(line);
     if (log.lines.length > 200) log.lines.splice(0, 100);
   };

@@ -5,7 +5,10 @@
  * so ANY 5xx is the proxy's bug. Properties: never a 5xx, never a connection
  * reset; every 4xx is JSON in the route's protocol; every 200 is a complete
  * answer in the route's protocol; afterwards the proxy still serves and
- * Object.prototype is untouched.
+ * Object.prototype is untouched. Beyond those, each property asserts what its
+ * family of inputs must get (a 400 saying why, passthrough as is, the same
+ * answer with and without hostile keys…) and that its runs reached the
+ * branches it is about, above a floor.
  */
 import fc from 'fast-check';
 import { Agent, request } from 'undici';
@@ -54,12 +57,39 @@ interface Sent {
   headers?: Record<string, string>;
 }
 
-const failures: string[] = [];
-/** what the fuzzing reached: statuses, and 200s by path (passthrough or translated), so a green run means something */
-const tally = { status: {} as Record<number, number>, passthrough: 0, translated: 0, streams: 0 };
+/** One answer that passed the checks every answer must pass, for a property to assert on. */
+interface Answer {
+  status: number;
+  protocol: Shape;
+  /** the parsed body (null for a stream) */
+  json: any;
+  stream: boolean;
+  /** for a 200 from a chat route: answered by the route protocol's own upstream, or translated */
+  via?: 'passthrough' | 'translated';
+}
 
-/** Sends one request and checks the answer; throws (with the request) on any violation. */
-async function check({ route, body, headers = { 'content-type': 'application/json' } }: Sent): Promise<void> {
+/** What the answers of a run reached, so a green run means something: statuses, and 200s by path. */
+interface Tally {
+  runs: number;
+  status: Record<number, number>;
+  passthrough: number;
+  translated: number;
+  streams: number;
+}
+const newTally = (): Tally => ({ runs: 0, status: {}, passthrough: 0, translated: 0, streams: 0 });
+function count(t: Tally, a: Answer): void {
+  t.runs++;
+  t.status[a.status] = (t.status[a.status] ?? 0) + 1;
+  if (a.via) t[a.via]++;
+  if (a.stream) t.streams++;
+}
+
+const failures: string[] = [];
+/** every run of every property, for the closing check */
+const tally = newTally();
+
+/** Sends one request and checks what every answer must be; throws (with the request) on any violation. */
+async function check({ route, body, headers = { 'content-type': 'application/json' } }: Sent): Promise<Answer> {
   const show = () => `${route} ${typeof body === 'string' ? body.slice(0, 600) : `<${body.length} bytes> ${body.toString('latin1', 0, 300)}`}`;
   let status: number;
   let contentType: string;
@@ -81,8 +111,6 @@ async function check({ route, body, headers = { 'content-type': 'application/jso
     throw new Error(msg);
   };
   const protocol = routeProtocol(route);
-  tally.status[status] = (tally.status[status] ?? 0) + 1;
-  if (status === 200 && answeredBy) tally[answeredBy === (protocol === 'openai' ? 'oa' : 'an') ? 'passthrough' : 'translated']++;
   if (status >= 500) fail('5xx: the mocks answer 200, so this is the proxy');
   if (status >= 400) {
     if (!contentType.includes('application/json')) fail(`4xx with content-type ${contentType}`);
@@ -97,14 +125,14 @@ async function check({ route, body, headers = { 'content-type': 'application/jso
         ? typeof j?.error?.message === 'string' && typeof j.error.type === 'string' && 'param' in j.error && 'code' in j.error
         : j?.type === 'error' && typeof j.error?.type === 'string' && typeof j.error.message === 'string';
     if (!ok) fail(`4xx body is not in the ${protocol} error shape`);
-    return;
+    return { status, protocol, json: j, stream: false };
   }
   if (status !== 200) fail(`unexpected status ${status}`);
+  const via = route.endsWith('count_tokens') || !answeredBy ? undefined : answeredBy === (protocol === 'openai' ? 'oa' : 'an') ? 'passthrough' : 'translated';
   if (contentType.includes('text/event-stream')) {
     if (route.endsWith('count_tokens')) fail('count_tokens answered a stream');
-    tally.streams++;
     checkStream(protocol, text, fail);
-    return;
+    return { status, protocol, json: null, stream: true, via };
   }
   let j: any;
   try {
@@ -117,6 +145,7 @@ async function check({ route, body, headers = { 'content-type': 'application/jso
   } else if (protocol === 'openai') {
     if (j?.object !== 'chat.completion' || !Array.isArray(j.choices)) fail('200 is not a chat.completion');
   } else if (j?.type !== 'message' || !Array.isArray(j.content)) fail('200 is not a message');
+  return { status, protocol, json: j, stream: false, via };
 }
 
 /** A complete stream in the route's protocol, without an in-stream error (the mocks never fail). */
@@ -144,13 +173,34 @@ function checkStream(protocol: Shape, text: string, fail: (why: string) => never
   if (protocol === 'anthropic' && !last.startsWith('event: message_stop')) fail('anthropic stream does not end with message_stop');
 }
 
+/** The error of a 4xx answer, whichever protocol's shape it is in (check() verified the shape). */
+const errorOf = (a: Answer): { type: string; message: string } => a.json.error;
+
+/** A 400 in the route's protocol, for a request the client got wrong; `says` what its message must name. */
+function expectBadRequest(a: Answer, says?: RegExp): void {
+  expect(a.status, JSON.stringify(a.json)).toBe(400);
+  expect(errorOf(a).type).toBe('invalid_request_error');
+  if (says) expect(errorOf(a).message).toMatch(says);
+}
+
 /** FUZZ_SCALE=10 for a longer hunt (raise the test timeout too); the default keeps the file well under 30 s */
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
-const run = (arb: fc.Arbitrary<Sent>, numRuns: number) =>
-  fc.assert(
-    fc.asyncProperty(arb, (sent) => check(sent)),
+/** Runs the property: every answer passes check(), then `expectOf` (what this input family must get); returns the run's tally. */
+async function run<T extends Sent>(arb: fc.Arbitrary<T>, numRuns: number, expectOf: (sent: T, a: Answer) => void | Promise<void> = () => {}): Promise<Tally> {
+  const mine = newTally();
+  await fc.assert(
+    fc.asyncProperty(arb, async (sent) => {
+      const a = await check(sent);
+      count(mine, a);
+      count(tally, a);
+      await expectOf(sent, a);
+    }),
     { numRuns: Math.round(numRuns * SCALE) },
   );
+  return mine;
+}
+/** At least this share of a run's cases (fast-check may add shrinking runs: the floor is of the runs asked for). */
+const share = (numRuns: number, fraction: number) => Math.floor(numRuns * SCALE * fraction);
 
 // ---------------------------------------------------------------- generators
 
@@ -316,7 +366,7 @@ const objNest = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(dept
 /** Deeply nested JSON in every place a translator or a re-serialisation walks. */
 const deepBody = fc
   .tuple(route, fc.constantFrom(64, 500, 3000, 5000, 20_000, 100_000), fc.integer({ min: 0, max: 8 }), fc.constantFrom('gpt-a', 'claude-a', 'no-such-model', 'auto'), bool)
-  .map(([r, depth, where, model, stream]): Sent => {
+  .map(([r, depth, where, model, stream]): Sent & { depth: number } => {
     const arrays = nest(depth, '[', ']');
     const objects = objNest(depth);
     const m = JSON.stringify(model);
@@ -333,7 +383,7 @@ const deepBody = fc
       `{"model":${m},"messages":[${user}],"tools":[{"name":"f","input_schema":{"type":"object","properties":${objects}}}]${s}}`,
       `{"model":${m},"messages":[${user},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":${objects}}]}]${s}}`,
     ];
-    return { route: r, body: bodies[where]! };
+    return { route: r, body: bodies[where]!, depth };
   });
 
 /** Invalid UTF-8 (and other raw bytes) inside strings, keys, or as the whole body. */
@@ -379,39 +429,129 @@ const junkText = fc.oneof(
 
 // ---------------------------------------------------------------- properties
 
+/** A refusal of a body that parsed names the offending field first: `messages.2.content: …`, `model: required` */
+const NAMES_A_FIELD = /^[\w$-]+(\.[\w$-]+)*: /;
+const isPlainObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const KNOWN_MODELS = [...OPENAI_MODELS, ...ANTHROPIC_MODELS];
+/** served by no provider (`oa/gpt-x` is: a named provider is asked for a model its list lacks) */
+const UNKNOWN_MODELS = ['no-such-model', 'nobody/x', '__proto__', 'constructor', 'toString'];
+/** the body as the proxy reads it: UTF-8 (bad bytes replaced), then JSON; undefined when that fails */
+function parsedAsTheProxyDoes(body: string | Buffer): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : body) };
+  } catch {
+    return undefined;
+  }
+}
+
 describe('hostile request bodies never get a 5xx or a reset', { timeout: 20_000 * SCALE }, () => {
-  it('arbitrary JSON values', async () => {
-    await run(fc.tuple(route, fc.jsonValue()).map(([r, v]) => ({ route: r, body: JSON.stringify(v) })), 150);
+  it('arbitrary JSON values: a 400 saying the body is no object, or naming the first missing field', async () => {
+    const RUNS = 150;
+    const arb = fc.tuple(route, fc.jsonValue()).map(([r, v]) => ({ route: r, body: JSON.stringify(v), value: v }));
+    let objects = 0;
+    const t = await run(arb, RUNS, ({ value }, a) => {
+      if (!isPlainObject(value)) return expectBadRequest(a, /^request body must be a JSON object$/);
+      objects++;
+      expectBadRequest(a, NAMES_A_FIELD);
+      if (a.protocol === 'openai') expect(errorOf(a).message.startsWith(`${a.json.error.param}: `), 'param names the field').toBe(true);
+    });
+    expect(t.status[400]).toBe(t.runs);
+    expect(objects, 'objects among the values').toBeGreaterThan(share(RUNS, 0.1));
   });
 
-  it('arbitrary JSON objects carrying model and messages', async () => {
+  it('arbitrary JSON objects carrying model and messages: passthrough takes them, the rest is a 400 naming the field', async () => {
+    const RUNS = 150;
     const arb = fc.tuple(route, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 })), fc.jsonValue({ maxDepth: 3 }), modelFor('/v1/messages')).map(([r, o, messages, model]) => ({
       route: r,
       body: JSON.stringify({ ...o, model, messages: Array.isArray(messages) && messages.length ? messages : [messages] }),
+      model,
     }));
-    await run(arb, 150);
+    const t = await run(arb, RUNS, ({ model }, a) => {
+      if (typeof model !== 'string' || model === '') return expectBadRequest(a, /^model: /);
+      if (a.status !== 200) expectBadRequest(a, NAMES_A_FIELD);
+    });
+    // random messages pass the routing checks, so passthrough (which leaves the rest to the upstream) answers them
+    expect(t.passthrough, JSON.stringify(t)).toBeGreaterThan(share(RUNS, 0.1));
+    expect(t.status[400], JSON.stringify(t)).toBeGreaterThan(share(RUNS, 0.15));
   });
 
-  it('plausible requests, now and then a wrong type', async () => {
-    await run(fc.tuple(fc.oneof(requestFor(clean), requestFor(mild)), headersArb).map(([s, headers]) => ({ route: s.route, body: JSON.stringify(s.body), headers })), 300);
+  it('plausible requests, now and then a wrong type: answered through passthrough and translation, streamed too', async () => {
+    const RUNS = 300;
+    const arb = fc
+      .tuple(fc.oneof(requestFor(clean).map((s) => ({ ...s, clean: true })), requestFor(mild).map((s) => ({ ...s, clean: false }))), headersArb)
+      .map(([s, headers]) => ({ route: s.route, body: JSON.stringify(s.body), headers, model: s.body.model, clean: s.clean }));
+    let asIs = 0;
+    const t = await run(arb, RUNS, ({ route, model, clean, headers }, a) => {
+      const mine = (routeProtocol(route) === 'openai' ? OPENAI_MODELS : ANTHROPIC_MODELS).includes(model as string);
+      // a well-typed body for the route's own upstream is passed through as it is, whatever else it holds
+      if (clean && mine && !route.endsWith('count_tokens')) {
+        asIs++;
+        expect([a.status, a.via], JSON.stringify(a.json)).toEqual([200, 'passthrough']);
+      }
+      // strict mode answers for the model asked or not at all
+      if (headers === STRICT && UNKNOWN_MODELS.includes(model as string) && !route.endsWith('count_tokens')) expect([400, 404], JSON.stringify(a.json)).toContain(a.status);
+      if (a.status === 400) expectBadRequest(a, NAMES_A_FIELD);
+    });
+    const seen = JSON.stringify(t);
+    expect(t.passthrough, seen).toBeGreaterThan(share(RUNS, 0.1));
+    expect(t.translated, seen).toBeGreaterThan(share(RUNS, 0.02));
+    expect(t.streams, seen).toBeGreaterThan(share(RUNS, 0.05));
+    expect(t.status[400], seen).toBeGreaterThan(share(RUNS, 0.1));
+    expect(asIs, 'well-typed bodies for the route protocol\'s own models').toBeGreaterThan(share(RUNS, 0.02));
   });
 
-  it('plausible requests with wrong types everywhere', async () => {
-    await run(requestFor(wild).map((s) => ({ route: s.route, body: JSON.stringify(s.body) })), 250);
+  it('plausible requests with wrong types everywhere: mostly a 400 naming the field', async () => {
+    const RUNS = 250;
+    const t = await run(requestFor(wild).map((s) => ({ route: s.route, body: JSON.stringify(s.body) })), RUNS, (_sent, a) => {
+      if (a.status !== 200) expectBadRequest(a, NAMES_A_FIELD);
+    });
+    expect(t.status[400], JSON.stringify(t)).toBeGreaterThan(share(RUNS, 0.4));
   });
 
-  it('prototype-pollution keys in the JSON text', async () => {
-    const arb = fc.tuple(fc.oneof(requestFor(clean), requestFor(mild)), fc.array(fc.nat({ max: POISON.length * 2 }), { minLength: 1, maxLength: 12 })).map(([s, picks]) => ({ route: s.route, body: poisonedJson(s.body, picks) }));
-    await run(arb, 200);
+  it('prototype-pollution keys in the JSON text: the same answer as without them, and nothing polluted', async () => {
+    const RUNS = 200;
+    const arb = fc.tuple(fc.oneof(requestFor(clean), requestFor(mild)), fc.array(fc.nat({ max: POISON.length * 2 }), { minLength: 1, maxLength: 12 })).map(([s, picks]) => ({
+      route: s.route,
+      body: poisonedJson(s.body, picks),
+      plain: JSON.stringify(s.body),
+      model: s.body.model,
+    }));
+    let compared = 0;
+    const t = await run(arb, RUNS, async ({ route, plain, model }, a) => {
+      // `auto` (and an unknown model, which falls back to it) may pick another upstream for the second request
+      if (typeof model === 'string' && !KNOWN_MODELS.includes(model)) return;
+      compared++;
+      // the keys are own data properties after the parse: no part of the proxy may read them as the prototype
+      const without = await check({ route, body: plain });
+      expect(a.status, `the same status as the body without the hostile keys: ${plain.slice(0, 600)}`).toBe(without.status);
+      if (a.status === 400) expect(errorOf(a).message).toBe(errorOf(without).message);
+    });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(t.status[200], JSON.stringify(t)).toBeGreaterThan(share(RUNS, 0.2));
+    expect(compared, 'requests compared with their unpoisoned twin').toBeGreaterThan(share(RUNS, 0.3));
   });
 
-  it('deep nesting', async () => {
-    await run(deepBody, 120);
+  it('deep nesting: past 256 levels a 400 before any parse, below it the usual answer', async () => {
+    const RUNS = 120;
+    const t = await run(deepBody, RUNS, ({ depth }, a) => {
+      if (depth > 256) expectBadRequest(a, /^request body is nested deeper than 256 levels$/);
+      else if (a.status !== 200) expect(errorOf(a).message).not.toContain('nested deeper');
+    });
+    expect(t.status[400], JSON.stringify(t)).toBeGreaterThan(share(RUNS, 0.5));
   });
 
-  it('invalid UTF-8, empty bodies, non-JSON, odd numbers', async () => {
-    await run(fc.oneof(utf8Body, fc.tuple(route, junkText).map(([r, body]) => ({ route: r, body }))), 200);
+  it('invalid UTF-8, empty bodies, non-JSON, odd numbers: what is not JSON is a 400 saying so', async () => {
+    const RUNS = 200;
+    const t = await run(fc.oneof(utf8Body, fc.tuple(route, junkText).map(([r, body]) => ({ route: r, body }))), RUNS, ({ body }, a) => {
+      const parsed = parsedAsTheProxyDoes(body);
+      if (!parsed) return expectBadRequest(a, /^request body is not valid JSON: /);
+      if (!isPlainObject(parsed.value)) return expectBadRequest(a, /^request body must be a JSON object$/);
+      if (a.status !== 200) expectBadRequest(a, NAMES_A_FIELD);
+    });
+    const seen = JSON.stringify(t);
+    expect(t.status[400], seen).toBeGreaterThan(share(RUNS, 0.3));
+    // what is JSON once decoded (a bad byte inside a string becomes U+FFFD) is answered like any other body
+    expect(t.status[200], seen).toBeGreaterThan(share(RUNS, 0.05));
   });
 });
 

@@ -173,11 +173,16 @@ describe('2. an answer read whole has a bound', () => {
       post(url + '/v1/chat/completions', { model: 'huge-error', messages: [{ role: 'user', content: 'x' }] }),
       post(url + '/v1/messages/count_tokens', { model: 'huge-claude', messages: [{ role: 'user', content: 'x' }] }),
     ];
+    // /health is asked while the huge answers are being read: it must not wait behind them. Measured against the
+    // storm itself (a loaded machine slows both alike): a few ms against hundreds, so a quarter is a wide margin,
+    // and a proxy that only answered once the huge reads were done would take about all of it.
     const t0 = performance.now();
     const health = await fetch(url + '/health');
     expect(health.status).toBe(200);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    const healthMs = performance.now() - t0;
     const [a, b, c, e, count] = await Promise.all(asks);
+    const stormMs = performance.now() - t0;
+    expect(healthMs, `health ${healthMs.toFixed(1)} ms, the huge answers ${stormMs.toFixed(0)} ms`).toBeLessThan(stormMs / 4);
     for (const r of [a!, b!]) {
       expect(r.status).toBe(502);
       const j = (await r.json()) as { error: { message: string } };
@@ -513,12 +518,14 @@ describe('9. smaller findings', () => {
   it('no provider configured: a clear error the SDKs do not retry', async () => {
     const px = await startProxy({ providers: [] });
     try {
-      const client = new OpenAI({ baseURL: px.url + '/v1', apiKey: 'x', maxRetries: 2 });
-      const t0 = performance.now();
+      // counted, not timed: the SDK may retry twice, and each of its attempts goes through this fetch
+      let attempts = 0;
+      const counting: typeof fetch = (input, init) => (attempts++, fetch(input, init));
+      const client = new OpenAI({ baseURL: px.url + '/v1', apiKey: 'x', maxRetries: 2, fetch: counting });
       const err = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.NotFoundError);
       expect((err as Error).message).toContain('no provider is configured');
-      expect(performance.now() - t0).toBeLessThan(500);
+      expect(attempts).toBe(1);
     } finally {
       await px.close();
     }

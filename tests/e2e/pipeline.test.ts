@@ -47,6 +47,13 @@ describe('GET /v1/models/{id}', () => {
     expect(err).toBeInstanceOf(Anthropic.NotFoundError);
   });
 
+  it('the home page lists every route, both prefixes', async () => {
+    const html = await (await fetch(px.url + '/')).text();
+    for (const path of ['/v1/chat/completions', '/api/v1/chat/completions', '/v1/messages', '/api/v1/messages', '/api/v1/messages/count_tokens', '/api/v1/models', '/v1/models/{id}', '/api/v1/stats', '/health']) {
+      expect(html).toContain(`${path}</code>`);
+    }
+  });
+
   it('also under /api/v1, and with a raw slash in the id', async () => {
     const r = await fetch(px.url + '/api/v1/models/oa/shared');
     expect(await r.json()).toMatchObject({ id: 'oa/shared', owned_by: 'oa' });

@@ -205,6 +205,45 @@ describe.each(UPSTREAMS)('Responses client → %s upstream', (_name, model, upst
   });
 });
 
+describe.each(UPSTREAMS)('stored responses, %s upstream', (_name, model, upstream) => {
+  it('continues a stored response by previous_response_id, stream and not', async () => {
+    const c = client();
+    const first = await c.responses.create({ model, input: 'My name is Ada.' });
+    const second = await c.responses.create({ model, previous_response_id: first.id, input: 'What is my name?' });
+    expect(second.output_text).toBe('Your name is Ada.');
+    // the upstream got the whole conversation, and no id it could not know
+    const sent = upstream().chats().at(-1)!.body;
+    expect(JSON.stringify(sent)).toContain('My name is Ada.');
+    expect(JSON.stringify(sent)).toContain('Hello there, friend.');
+    expect(sent.previous_response_id).toBeUndefined();
+    const third = await c.responses.stream({ model, previous_response_id: second.id, input: 'And what is my name?' }).finalResponse();
+    expect(third.output_text).toBe('Your name is Ada.');
+    expect(JSON.stringify(upstream().chats().at(-1)!.body)).toContain('Your name is Ada.');
+  });
+
+  it('answers GET and DELETE for a stored response, 404 for an unknown one', async () => {
+    const c = client();
+    const r = await c.responses.create({ model, input: 'Say hello.' });
+    const got = await c.responses.retrieve(r.id);
+    expect(got).toMatchObject({ id: r.id, output_text: 'Hello there, friend.' });
+    const del = await fetch(`${px.url}/v1/responses/${r.id}`, { method: 'DELETE', headers: { authorization: 'Bearer x' } });
+    expect(await del.json()).toEqual({ id: r.id, object: 'response', deleted: true });
+    // kept answers are the caller's: another credential does not see them
+    expect((await fetch(`${px.url}/v1/responses/${r.id}`, { headers: { authorization: 'Bearer y' } })).status).toBe(404);
+    const gone = await c.responses.retrieve(r.id).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+    const unknown = await c.responses.create({ model, previous_response_id: 'resp_nope', input: 'Hi' }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((unknown as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({ param: 'previous_response_id', code: 'previous_response_not_found' });
+  });
+
+  it('keeps nothing with store: false', async () => {
+    const c = client();
+    const r = await c.responses.create({ model, input: 'Say hello.', store: false });
+    expect(await c.responses.retrieve(r.id).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
 describe('clients of other protocols → Responses upstream', () => {
   const tools: OpenAI.ChatCompletionTool[] = [
     { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },

@@ -72,6 +72,16 @@ async function stats(px: RunningProxy, headers: Record<string, string> = {}): Pr
 const row = (rows: any[], id: string) => rows.find((r) => r.id === id);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Sleeps until the model's cooldown is over, by the proxy's own record of when it ends (not by a time taken
+ * before the failing request: the failure is recorded later, after however long that request took).
+ */
+async function sleepPastCooldown(px: RunningProxy, id: string) {
+  const until = Date.parse(row(await stats(px), id).cooling_until);
+  expect(until, `${id} is cooling down`).toBeGreaterThan(Date.now());
+  await sleep(until + 50 - Date.now());
+}
+
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 4000) {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -130,7 +140,6 @@ describe('cooldown', () => {
     const px = await proxy({ router: { cooldownSeconds: 1 }, providers: [{ name: 'oa', type: 'openai', baseURL: mock.baseURL, apiKey: 'k' }] });
 
     down.set('flaky', 500);
-    const failedAt = Date.now();
     const first = await ask(px, 'flaky');
     expect([first.status, first.model, first.attempts]).toEqual([200, 'steady', 2]);
     expect(calls(mock, 'flaky')).toBe(1);
@@ -142,7 +151,7 @@ describe('cooldown', () => {
     }
     expect(calls(mock, 'flaky')).toBe(1);
 
-    await sleep(failedAt + 1050 - Date.now());
+    await sleepPastCooldown(px, 'oa/flaky');
     const after = await ask(px, 'flaky');
     expect([after.status, after.model, after.attempts]).toEqual([200, 'flaky', 1]);
     expect(calls(mock, 'flaky')).toBe(2);
@@ -151,9 +160,10 @@ describe('cooldown', () => {
 
 describe('auto', () => {
   it('shifts away from a flaky model and back once it recovers', async () => {
-    // steady is slower, so flaky wins while both records are clean
-    const { mock, down } = await switchable('openai', ['flaky', 'steady'], (m) => (m === 'steady' ? { delayMs: 30 } : {}));
-    const px = await proxy({ router: { cooldownSeconds: 1 }, providers: [{ name: 'oa', type: 'openai', baseURL: mock.baseURL, apiKey: 'k' }] });
+    // steady is slower, so flaky wins while both records are clean: by far more than a loaded machine adds to one
+    // call; the cooldown outlasts the four slow calls made during it several times over
+    const { mock, down } = await switchable('openai', ['flaky', 'steady'], (m) => (m === 'steady' ? { delayMs: 100 } : {}));
+    const px = await proxy({ router: { cooldownSeconds: 2 }, providers: [{ name: 'oa', type: 'openai', baseURL: mock.baseURL, apiKey: 'k' }] });
 
     const served: (string | null)[] = [];
     for (let i = 0; i < 20; i++) served.push((await ask(px, 'auto')).model);
@@ -162,7 +172,6 @@ describe('auto', () => {
     expect(new Set(served.slice(2))).toEqual(new Set(['flaky']));
 
     down.set('flaky', 503);
-    const failedAt = Date.now();
     const shift = await ask(px, 'auto');
     expect([shift.status, shift.model, shift.attempts]).toEqual([200, 'steady', 2]);
     const flakyCalls = calls(mock, 'flaky');
@@ -170,7 +179,7 @@ describe('auto', () => {
     expect(calls(mock, 'flaky')).toBe(flakyCalls);
 
     down.delete('flaky');
-    await sleep(failedAt + 1050 - Date.now());
+    await sleepPastCooldown(px, 'oa/flaky');
     // 19 of 20 still outranks 5 of 5: auto goes back
     const back = await ask(px, 'auto');
     expect([back.status, back.model, back.attempts]).toEqual([200, 'flaky', 1]);

@@ -157,10 +157,13 @@ function anthropicJson(model: string, r: MockReply) {
 }
 
 /** The Responses API's events for a reply: reasoning (summary), text, function calls, the response. */
+let responseCount = 0;
+
 function responsesFrames(model: string, r: MockReply): string[] {
   let seq = 0;
+  const id = `resp_mock${++responseCount}`;
   const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
-  const base = { id: 'resp_mock', object: 'response', created_at: 1700000000, model, error: null, incomplete_details: null };
+  const base = { id, object: 'response', created_at: 1700000000, model, error: null, incomplete_details: null };
   const out = [ev('response.created', { response: { ...base, status: 'in_progress', output: [], usage: null } })];
   const items = responsesItems(r);
   items.forEach((item, output_index) => {
@@ -187,7 +190,7 @@ function responsesFrames(model: string, r: MockReply): string[] {
     }
     out.push(ev('response.output_item.done', { output_index, item }));
   });
-  out.push(ev('response.completed', { response: responsesJson(model, r) }));
+  out.push(ev('response.completed', { response: { ...responsesJson(model, r, id) } }));
   return out;
 }
 
@@ -200,10 +203,10 @@ function responsesItems(r: MockReply): any[] {
   return items;
 }
 
-function responsesJson(model: string, r: MockReply) {
+function responsesJson(model: string, r: MockReply, id = `resp_mock${++responseCount}`) {
   const u = r.usage ?? { input: 11, output: 7 };
   return {
-    id: 'resp_mock',
+    id,
     object: 'response',
     created_at: 1700000000,
     status: 'completed',

@@ -1,3 +1,4 @@
 export { main, run, type Started } from './main.js';
 export { parseCliArgs, UsageError, HELP, type CliArgs } from './args.js';
-export { loadConfig, readConfigFile } from './load-config.js';
+export { loadConfig, readConfigFile, type LoadedConfig } from './load-config.js';
+export { startupWarnings, isLoopback } from './warnings.js';

@@ -3,10 +3,12 @@ import { createProxy, ConfigError, VERSION, type Logger } from '@ones-proxy/core
 import { createServer, type ProxyServer } from '@ones-proxy/server';
 import { HELP, parseCliArgs, parsePort, UsageError } from './args.js';
 import { loadConfig } from './load-config.js';
+import { describeProvider, startupWarnings } from './warnings.js';
 
 export interface Started {
   server: ProxyServer;
   url: string;
+  log: Logger;
   stop(): Promise<void>;
 }
 
@@ -15,9 +17,21 @@ type Env = Record<string, string | undefined>;
 /** Secrets never reach a log line, whatever object is logged. */
 const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token'];
 
+/** JSON lines on stdout, levels by name ("info", "warn") rather than pino's numbers. */
+function makeLogger(debug: boolean): Logger {
+  return pino({
+    level: debug ? 'debug' : 'info',
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: { pid: process.pid },
+    formatters: { level: (label) => ({ level: label }) },
+  }) as unknown as Logger;
+}
+
 /**
  * Starts the proxy server from argv and env. Returns null after --help/--version.
  * Throws UsageError (exit 2) or ConfigError (exit 2) on bad input.
+ * Once the configuration is valid everything goes through the logger, in a
+ * fixed order: configuration warnings, then the listening line.
  */
 export async function main(argv: string[], env: Env = process.env, print: (line: string) => void = console.log): Promise<Started | null> {
   const args = parseCliArgs(argv);
@@ -31,8 +45,9 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
   }
   const port = args.port ?? (env.PORT ? parsePort(env.PORT, 'PORT') : 7860);
   const host = args.host ?? (env.HOST || '0.0.0.0');
-  const { config } = loadConfig(args, env);
-  const log = pino({ level: config.debug ? 'debug' : 'info', redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } }) as unknown as Logger;
+  const { config, warnings, defaultDegpt } = loadConfig(args, env);
+  const log = makeLogger(config.debug);
+  for (const w of [...warnings, ...startupWarnings(config, host, env)]) log.warn({}, w);
 
   const proxy = createProxy({ ...config, logger: log });
   const server = createServer(proxy, { logger: log });
@@ -50,10 +65,17 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   const status = proxy.status();
   const total = status.reduce((n, s) => n + s.models, 0);
-  const providers = status.map((s) => `${s.provider} (${s.models} models${s.error ? ', list failed' : ''})`).join(', ') || 'none';
-  print(`ones-proxy ${VERSION} listening on ${url}; providers: ${providers}; ${total} models${config.token ? '; token required' : ''}`);
-  return { server, url, stop: () => server.shutdown() };
+  const providers = status.map((s) => describeProvider(config, s, defaultDegpt)).join(', ') || 'none';
+  const chat = config.chatPaths ? `; chat paths: ${config.chatPaths.join(', ')}` : '';
+  log.info(
+    { url, providers: status, models: total, tokenRequired: !!config.token },
+    `ones-proxy ${VERSION} listening on ${url}; providers: ${providers}; ${total} models${config.token ? '; token required' : ''}${chat}`,
+  );
+  return { server, url, log, stop: () => server.shutdown() };
 }
+
+/** A repeat of the stop signal within this long is the same request (a terminal signals the whole process group). */
+const SAME_SIGNAL_MS = 1000;
 
 export async function run(argv: string[]): Promise<void> {
   let started: Started | null;
@@ -69,12 +91,16 @@ export async function run(argv: string[]): Promise<void> {
     process.exit(1);
   }
   if (!started) return;
-  const { stop } = started;
-  let stopping = false;
+  const { stop, log } = started;
+  let stoppingSince = 0;
   const onSignal = (sig: string) => {
-    if (stopping) process.exit(1); // second signal: stop now
-    stopping = true;
-    console.log(`ones-proxy: ${sig} received, finishing requests in flight`);
+    if (stoppingSince) {
+      // a launcher passing the signal on, plus the terminal's own: only a later one means "stop now"
+      if (Date.now() - stoppingSince > SAME_SIGNAL_MS) process.exit(1);
+      return;
+    }
+    stoppingSince = Date.now();
+    log.info({ signal: sig }, `${sig} received, finishing requests in flight`);
     stop().then(
       () => process.exit(0),
       () => process.exit(1),

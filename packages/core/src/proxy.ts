@@ -4,9 +4,18 @@ import { parseOptions, type ProxyConfig, type ProxyOptionsInput } from './config
 import { ProxyError } from './errors.js';
 import { makeTokenCheck } from './http/auth.js';
 import { countTokens } from './http/count-tokens.js';
-import { homePage } from './http/home.js';
+import { homePage, type HomeRoute } from './http/home.js';
 import { modelResponse, modelsResponse } from './http/models.js';
 import { statsResponse } from './http/stats.js';
+import { clearSession, getSession } from './http/sessions.js';
+import { sessionHooks } from './sessions/feature.js';
+import { MemorySessionStore } from './sessions/memory.js';
+import { RedisSessionStore } from './sessions/redis.js';
+import { answerKey, continuationHooks, MemoryAnswerStore, RedisAnswerStore } from './sessions/responses.js';
+import { RedisConnection } from './redis/connection.js';
+import { FallbackRouterStore, RedisRouterStore } from './router/redis-store.js';
+import type { RedisOptions } from 'ioredis';
+import type { SessionStore } from './sessions/store.js';
 import { errorResponse, json } from './http/respond.js';
 import { RouteTable } from './http/routes.js';
 import { type ChatHooks, Hooks, type PipelineDeps, runChat } from './pipeline/index.js';
@@ -37,6 +46,8 @@ export interface ProxyOptions extends ProxyOptionsInput {
   routerStore?: RouterStore;
   /** features plugged into the chat pipeline (see ChatHooks); more with `proxy.use()` */
   hooks?: readonly ChatHooks[];
+  /** where conversations live; default: this process's memory, bounded by `session` */
+  sessionStore?: SessionStore;
 }
 
 export interface Proxy {
@@ -52,6 +63,8 @@ export interface Proxy {
   matches(path: string): boolean;
   readonly config: ProxyConfig;
   readonly providers: readonly Provider[];
+  /** where sessions and routing state live, and whether that store answers */
+  storage(): { kind: 'memory' | 'redis'; up: boolean };
   /** plugs a feature into the chat pipeline: its hooks run from the next request on */
   use(hooks: ChatHooks): Proxy;
   /** stops background work and closes upstream pools */
@@ -64,9 +77,12 @@ const COUNT_PATHS = ['/v1/messages/count_tokens', '/api/v1/messages/count_tokens
 const MODELS_PATHS = ['/v1/models', '/api/v1/models'];
 const MODEL_PATHS = ['/v1/models/*id', '/api/v1/models/*id'];
 const STATS_PATHS = ['/api/v1/stats'];
+const SESSION_CLEAR_PATHS = ['/api/v1/session/clear'];
+const SESSION_PATHS = ['/api/v1/session/:id'];
+const RESPONSE_PATHS = ['/v1/responses/:id', '/api/v1/responses/:id'];
 
 export function createProxy(options: ProxyOptions = {}): Proxy {
-  const { logger, dispatcher, routerStore, hooks: features, ...rest } = options;
+  const { logger, dispatcher, routerStore, hooks: features, sessionStore, ...rest } = options;
   const config = parseOptions(rest);
   const secrets = [config.token, ...config.providers.flatMap((p) => [p.apiKey, p.type === 'degpt' ? p.authCookie : undefined])];
   const redact = makeRedactor(secrets);
@@ -78,14 +94,26 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   // every client protocol served here must reach every configured provider's protocol
   assertBridges(Object.keys(CLIENTS) as (keyof typeof CLIENTS)[], providers.map((p) => p.protocol));
   const catalog = new Catalog(providers, config.cacheDurationSeconds * 1000, log);
+  const s = config.session;
+  // one connection for the sessions and the routing state; connecting starts now, so an unreachable Redis is said at start-up
+  const redis = s.storage === 'redis' ? new RedisConnection({ url: s.redisUrl, prefix: s.redisPrefix, commandTimeoutMs: s.redisCommandTimeoutMs, options: s.redisOptions as RedisOptions | undefined }, log) : null;
+  void redis?.redis();
   const router = new Router(catalog, {
-    store: routerStore ?? new MemoryRouterStore(),
+    store: routerStore ?? (redis ? new FallbackRouterStore(new RedisRouterStore(redis), log) : new MemoryRouterStore()),
     cooldownMs: config.router.cooldownSeconds * 1000,
     log,
   });
   const tokenOk = config.token ? makeTokenCheck(config.token) : null;
   const chatPaths = config.chatPaths ?? DEFAULT_CHAT_PATHS;
   const hooks = new Hooks();
+  const ttlMs = s.timeoutSeconds * 1000;
+  const sessions = s.enabled
+    ? (sessionStore ?? (redis ? new RedisSessionStore(redis, ttlMs) : new MemorySessionStore({ ttlMs, maxSessions: s.maxSessions, maxBytes: s.maxStoreBytes })))
+    : null;
+  if (sessions) hooks.add(sessionHooks({ store: sessions, limits: { maxMessages: s.maxMessages, maxBytes: s.maxBytes }, tokenSet: tokenOk !== null, log }));
+  // answers kept for `previous_response_id`: in the sessions' store, for their TTL
+  const answers = redis ? new RedisAnswerStore(redis, ttlMs) : new MemoryAnswerStore({ ttlMs, maxEntries: s.maxSessions, maxBytes: s.maxStoreBytes });
+  hooks.add(continuationHooks({ store: answers, tokenSet: tokenOk !== null, log }));
   for (const f of features ?? []) hooks.add(f);
   const deps: PipelineDeps = {
     router,
@@ -102,7 +130,24 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     streamRedactor: makeStreamRedactor(secrets),
   };
 
+  const sessionsOn = (): SessionStore => {
+    if (!sessions) throw new ProxyError(404, 'sessions are turned off here (session.enabled is false)');
+    return sessions;
+  };
   const { openai, anthropic, responses } = CLIENTS;
+  const home: HomeRoute[] = [
+    ['POST', chatPaths, 'OpenAI Chat Completions'],
+    ['POST', MESSAGES_PATHS, 'Anthropic Messages'],
+    ['POST', RESPONSES_PATHS, 'OpenAI Responses'],
+    ['GET', RESPONSE_PATHS.map((p) => p.replace(':id', '{id}')), 'a stored response (also DELETE)'],
+    ['POST', COUNT_PATHS, 'Anthropic token count'],
+    ['GET', MODELS_PATHS, 'models, including <code>auto</code>'],
+    ['GET', MODEL_PATHS.map((p) => p.replace('*id', '{id}')), 'one model'],
+    ['GET', STATS_PATHS, 'routing figures per model'],
+    ['POST', SESSION_CLEAR_PATHS, 'forget a session'],
+    ['GET', SESSION_PATHS.map((p) => p.replace(':id', '{id}')), 'a session\'s stored history'],
+    ['GET', ['/health'], 'liveness'],
+  ];
   const routes = new RouteTable()
     .add(chatPaths, { protocol: openai, methods: { POST: (r) => runChat(openai, r, deps) } })
     .add(MESSAGES_PATHS, { protocol: anthropic, methods: { POST: (r) => runChat(anthropic, r, deps) } })
@@ -127,8 +172,24 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       },
     })
     .add(STATS_PATHS, { protocol: openai, methods: { GET: async () => statsResponse(await router.stats()) } })
+    .add(SESSION_CLEAR_PATHS, { protocol: openai, methods: { POST: (r) => clearSession(r, sessionsOn(), tokenOk !== null, deps.maxBodyBytes) } })
+    .add(RESPONSE_PATHS, {
+      protocol: responses,
+      methods: {
+        GET: async (r, p) => {
+          const kept = await answers.get(answerKey(p.id!, r, tokenOk !== null));
+          if (!kept) throw new ProxyError(404, `response "${p.id}" is not stored here`, 'response_id', 'not_found');
+          return json(200, kept.answer);
+        },
+        DELETE: async (r, p) => {
+          if (!(await answers.delete(answerKey(p.id!, r, tokenOk !== null)))) throw new ProxyError(404, `response "${p.id}" is not stored here`, 'response_id', 'not_found');
+          return json(200, responses.continuation!.deleted(p.id!));
+        },
+      },
+    })
+    .add(SESSION_PATHS, { protocol: openai, methods: { GET: (r, p) => getSession(r, sessionsOn(), tokenOk !== null, p.id!) } })
     .add(['/health'], { protocol: openai, open: true, methods: { GET: () => json(200, { status: 'ok', version: VERSION }) } })
-    .add(['/'], { protocol: openai, open: true, methods: { GET: () => homePage(VERSION, chatPaths, catalog.entries().length) } });
+    .add(['/'], { protocol: openai, open: true, methods: { GET: () => homePage(VERSION, home, catalog.entries().length) } });
 
   async function handle(req: CoreRequest): Promise<CoreResponse> {
     const started = config.debug ? performance.now() : 0;
@@ -177,12 +238,15 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     status: () => catalog.status(),
     config,
     providers,
+    storage: () => ({ kind: redis ? 'redis' : 'memory', up: redis?.up ?? true }),
     use(h) {
       hooks.add(h);
       return proxy;
     },
     async close() {
       catalog.stop();
+      await sessions?.close();
+      await redis?.close();
       await pools.close();
     },
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeOptions, chatPathsFromEnv, DEFAULT_CHAT_PATHS } from '../src/config/env.js';
-import { parseOptions, ConfigError } from '../src/config/schema.js';
+import { mergeOptions, resolveOptions, chatPathsFromEnv, DEFAULT_CHAT_PATHS } from '../src/config/env.js';
+import { parseOptions, ConfigError, headerValueProblem } from '../src/config/schema.js';
 
 describe('options schema', () => {
   it('fills defaults', () => {
@@ -25,6 +25,59 @@ describe('options schema', () => {
     const models = ['plain', { id: 'o3-mini', reasoning: true }, { id: 'gpt-4o-mini', images: true, reasoning: false }];
     expect(parseOptions({ providers: [{ name: 'a', type: 'openai', baseURL: 'http://x', models }] }).providers[0]!.models).toEqual(models);
     expect(() => parseOptions({ providers: [{ name: 'a', type: 'openai', baseURL: 'http://x', models: [{ id: 'm', reasoning: 'yes' }] }] })).toThrow(/providers\.0\.models\.0/);
+  });
+
+  it('refuses header-bound values HTTP cannot carry, saying why without quoting them', () => {
+    expect(headerValueProblem('sk-ant-…')).toBe('contains the non-ASCII character "…" (U+2026) at character 8; a header value must be printable ASCII');
+    expect(headerValueProblem('sk-abc\n')).toBe('ends with a line break; remove it');
+    expect(headerValueProblem('a\r\nb')).toMatch(/^contains a line break \(CR\/LF\) at character 2/);
+    expect(headerValueProblem('a\u0000b')).toMatch(/^contains the control character U\+0000/);
+    expect(headerValueProblem(' x')).toMatch(/whitespace/);
+    expect(headerValueProblem('"Chromium";v="142", "Not_A Brand";v="99"')).toBeUndefined();
+    const p = (extra: object) => ({ providers: [{ name: 'a', type: 'openai', baseURL: 'http://x', ...extra }] });
+    expect(() => parseOptions(p({ apiKey: 'sk-…' }))).toThrow(/providers\.0\.apiKey: contains the non-ASCII/);
+    expect(() => parseOptions(p({ headers: { 'x-a': 'v\n' } }))).toThrow(/providers\.0\.headers\.x-a: ends with a line break/);
+    expect(() => parseOptions(p({ headers: { 'x a': 'v' } }))).toThrow(/providers\.0\.headers\.x a: not a valid header name/);
+    expect(() => parseOptions({ token: 'tok\n' })).toThrow(/token: ends with a line break/);
+    expect(() => parseOptions({ providers: [{ name: 'd', type: 'degpt', baseURL: 'http://x', authId: 'i', userAgent: 'u\r\n', authCookie: 'c' }] })).toThrow(/providers\.0\.userAgent/);
+    expect(() => parseOptions({ providers: [{ name: 'd', type: 'degpt', baseURL: 'http://x', authId: 'i', userAgent: 'u', authCookie: 'c…' }] })).toThrow(/providers\.0\.authCookie/);
+  });
+
+  it('refuses two providers with the same name, naming it', () => {
+    const two = { providers: [{ name: 'a', type: 'openai', baseURL: 'http://x' }, { name: 'b', type: 'openai', baseURL: 'http://y' }, { name: 'a', type: 'anthropic', baseURL: 'http://z' }] };
+    expect(() => parseOptions(two)).toThrow('providers.2.name: provider name "a" is used twice; names must be unique');
+  });
+});
+
+describe('sources: errors and warnings name what the user set', () => {
+  it('zod paths become the variable, the flag or the file field', () => {
+    const file = { cacheDurationSeconds: -1, providers: [{ name: 'd', type: 'degpt' as const, baseURL: 'http://d', authId: 'i', userAgent: 'u' }, { name: 'x', type: 'openai' as const, baseURL: 'nope' }] };
+    const env = { OPENAI_BASE_URL: 'not-a-url', DEGPT_ENABLED: 'false', COOLDOWN: '1' };
+    const { options, sources } = resolveOptions(file, env, { token: 't\n' }, { file: 'config file c.json', overrides: { token: '--token' } });
+    expect(() => parseOptions(options, sources)).toThrow(
+      'invalid configuration: --token: ends with a line break; remove it; config file c.json: providers.1.baseURL: Invalid URL; OPENAI_BASE_URL: Invalid URL; config file c.json: cacheDurationSeconds: Too small: expected number to be >=0',
+    );
+    // without sources, the merged paths as before
+    expect(() => parseOptions(options)).toThrow(/providers\.0\.baseURL: Invalid URL; providers\.1\.baseURL/);
+  });
+
+  it('keys from apiKeyEnv and DeGPT variables are named', () => {
+    const { options, sources } = resolveOptions({ providers: [{ name: 'g', type: 'openai', baseURL: 'http://g/v1', apiKeyEnv: 'G_KEY' }] }, { G_KEY: 'k…', DEGPT_ENABLED: 'true', DEGPT_PROXY_ORIGIN: 'o\r\nx' });
+    expect(() => parseOptions(options, sources)).toThrow(/G_KEY \(named by config file: providers\.0\.apiKeyEnv\): contains.*; DEGPT_PROXY_ORIGIN: contains a line break/);
+  });
+
+  it('warns about chat path variables that are ignored, not about session settings', () => {
+    expect(resolveOptions({}, { APPEND_CHAT: '/a' }).warnings).toEqual([]);
+    expect(resolveOptions({}, { PREFIX_CHAT: '/p', APPEND_CHAT: '/a' }).warnings).toEqual([expect.stringMatching(/^APPEND_CHAT is ignored: PREFIX_CHAT is set/)]);
+    expect(resolveOptions({}, { SESSION_STORAGE_TYPE: 'redis' }).warnings).toEqual([]);
+    expect(resolveOptions({ session: { timeoutSeconds: 5 } }, {}, {}, { file: 'f.json' }).warnings).toEqual([]);
+  });
+
+  it('says when DeGPT is the default rather than chosen', () => {
+    expect(resolveOptions({}, {}).defaultDegpt).toBe(true);
+    expect(resolveOptions({}, { DEGPT_ENABLED: 'true' }).defaultDegpt).toBe(false);
+    expect(resolveOptions({}, { OPENAI_API_KEY: 'k' }).defaultDegpt).toBe(false);
+    expect(resolveOptions({ providers: [{ name: 'd', type: 'degpt', baseURL: 'http://d', authId: 'i', userAgent: 'u' }] }, {}).defaultDegpt).toBe(false);
   });
 });
 

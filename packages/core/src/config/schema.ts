@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeSource, type OptionSources } from './sources.js';
 
 const path = z.string().regex(/^\/[^\s?#]*$/, 'must start with "/" and hold no spaces, "?" or "#"');
 const seconds = z.number().finite().nonnegative();
@@ -13,6 +14,31 @@ const timeouts = z.strictObject({
   idleMs: ms.default(120_000),
 });
 
+/**
+ * Why a string cannot go into an HTTP header as it is, or undefined when it can.
+ * Checked at start-up: the HTTP client would refuse it on every request instead.
+ * The value itself is never quoted (it is usually a secret).
+ */
+export function headerValueProblem(v: string): string | undefined {
+  const bad = /[^\t\x20-\x7e]/u.exec(v);
+  if (bad) {
+    const c = bad[0];
+    const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    if ((c === '\n' || c === '\r') && /^[\r\n]+$/.test(v.slice(bad.index))) return 'ends with a line break; remove it';
+    const what = c === '\n' || c === '\r' ? 'a line break (CR/LF)' : c < ' ' || c === '\x7f' ? `the control character ${code}` : `the non-ASCII character "${c}" (${code})`;
+    return `contains ${what} at character ${[...v.slice(0, bad.index)].length + 1}; a header value must be printable ASCII`;
+  }
+  if (/^\s|\s$/.test(v)) return 'starts or ends with whitespace; remove it';
+  return undefined;
+}
+
+/** A string sent in an HTTP header (a key, a token, a cookie, a header value). */
+const headerValue = z.string().check((ctx) => {
+  const problem = headerValueProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid header name (letters, digits and !#$%&\'*+.^_`|~- only)');
+
 const modelEntry = z.union([
   z.string().min(1),
   z.strictObject({ id: z.string().min(1), images: z.boolean().optional(), reasoning: z.boolean().optional() }),
@@ -21,11 +47,11 @@ const modelEntry = z.union([
 const providerBase = {
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only'),
   baseURL: z.url({ protocol: /^https?$/ }),
-  apiKey: z.string().min(1).optional(),
+  apiKey: headerValue.min(1).optional(),
   /** name of an environment variable holding the key (read at start-up) */
   apiKeyEnv: z.string().min(1).optional(),
   /** extra headers sent upstream on every call */
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: z.record(headerName, headerValue).optional(),
   /** static model list; absent → discovered from the models endpoint */
   models: z.array(modelEntry).optional(),
   timeouts: timeouts.partial().optional(),
@@ -45,15 +71,24 @@ export const providerSchema = z.discriminatedUnion('type', [
     type: z.literal('degpt'),
     baseModel: z.string().min(1).default('gpt-4o-mini'),
     authId: z.string().min(1),
-    authCookie: z.string().optional(),
-    userAgent: z.string().min(1),
+    authCookie: headerValue.optional(),
+    userAgent: headerValue.min(1),
   }),
 ]);
 
 export const optionsSchema = z.strictObject({
   /** when set, every API route needs it as Bearer token or x-api-key */
-  token: z.string().min(1).optional(),
-  providers: z.array(providerSchema).default([]),
+  token: headerValue.min(1).optional(),
+  providers: z
+    .array(providerSchema)
+    .default([])
+    .check((ctx) => {
+      const seen = new Set<string>();
+      ctx.value.forEach((p, i) => {
+        if (seen.has(p.name)) ctx.issues.push({ code: 'custom', message: `provider name "${p.name}" is used twice; names must be unique`, input: p.name, path: [i, 'name'] });
+        seen.add(p.name);
+      });
+    }),
   /** seconds a discovered model list is kept */
   cacheDurationSeconds: seconds.default(3600),
   router: z
@@ -68,9 +103,25 @@ export const optionsSchema = z.strictObject({
     .prefault({}),
   session: z
     .strictObject({
+      /** false: session fields are ignored and nothing is stored */
+      enabled: z.boolean().default(true),
       storage: z.enum(['memory', 'redis']).default('memory'),
+      /** seconds since last use after which a session is gone */
       timeoutSeconds: seconds.default(1800),
+      /** a session's history: messages and bytes (of its JSON) kept at most, the oldest turns dropped first */
+      maxMessages: z.number().int().positive().default(200),
+      maxBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      /** the memory store as a whole: sessions and bytes, the least recently used evicted first */
+      maxSessions: z.number().int().positive().default(10_000),
+      maxStoreBytes: z.number().int().positive().default(512 * 1024 * 1024),
+      /** redis://, rediss:// (TLS), with password and db: `redis://:pw@host:6379/2` */
       redisUrl: z.string().default('redis://127.0.0.1:6379'),
+      /** prefix of every key, so several deployments can share one Redis */
+      redisPrefix: z.string().default('ones:'),
+      /** longest a Redis command may take before a request goes on without it */
+      redisCommandTimeoutMs: ms.default(200),
+      /** passed to ioredis as they are: Sentinel (`sentinels`, `name`), TLS details and the like */
+      redisOptions: z.record(z.string(), z.unknown()).optional(),
     })
     .prefault({}),
   /** OpenAI chat completion paths; the defaults are /v1/chat/completions and /api/v1/chat/completions */
@@ -96,11 +147,20 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ProxyConfig = z.infer<typeof optionsSchema>;
 export type ProxyOptionsInput = z.input<typeof optionsSchema>;
 
-/** Validates options; the error names every bad field by its path. */
-export function parseOptions(input: unknown): ProxyConfig {
+/**
+ * Validates options; the error names every bad field by its path, or, given
+ * the sources resolveOptions kept, by the variable, flag or file field set.
+ */
+export function parseOptions(input: unknown, sources?: OptionSources): ProxyConfig {
   const r = optionsSchema.safeParse(input);
   if (r.success) return r.data;
-  throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  throw new ConfigError(r.error.issues.map((i) => `${describeSource(i.path, sources)}: ${issueMessage(i)}`).join('; '));
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  // a bad record key (a header name) carries its reason inside
+  if (issue.code === 'invalid_key' && issue.issues[0]) return issue.issues[0].message;
+  return issue.message;
 }
 
 export class ConfigError extends Error {

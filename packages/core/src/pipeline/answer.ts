@@ -25,7 +25,10 @@ export async function answerJson(a: Attempt, res: UpstreamResponse, deps: Pipeli
   }
   if (a.req.http.signal.aborted) throw new ClientAbort();
   void deps.router.record(a.c, 'success', ttfb);
-  if (deps.hooks.afterAnswer.length) await fire(deps.hooks.afterAnswer, a.req, answerOf(a, body));
+  if (deps.hooks.afterAnswer.length) {
+    const pending = fire(deps.hooks.afterAnswer, a.req, answerOf(a, body));
+    if (pending) await pending;
+  }
   return { status: 200, headers: answerHeaders(a, false), body };
 }
 

@@ -24,6 +24,9 @@ export { ChatRequest } from './request.js';
 export async function runChat(client: ClientSpec, http: CoreRequest, deps: PipelineDeps): Promise<CoreResponse> {
   // read here, not in intake: one async step less per request
   const req = intake(client, http, await http.readBody(deps.maxBodyBytes));
-  if (deps.hooks.beforeAttempt.length) await fire(deps.hooks.beforeAttempt, req);
+  if (deps.hooks.beforeAttempt.length) {
+    const pending = fire(deps.hooks.beforeAttempt, req);
+    if (pending) await pending;
+  }
   return attempts(req, deps);
 }

@@ -25,8 +25,8 @@ export interface PumpOptions {
   /** set once the upstream's end marker went through: what follows is only the upstream's close */
   progress: { complete: boolean };
   onEnd(outcome: StreamOutcome): void;
-  /** awaited once the stream is complete, before its last bytes are yielded (a hook's write lands first) */
-  beforeEnd: (() => Promise<void>) | null;
+  /** awaited (when it returns a promise) once the stream is complete, before its last bytes are yielded: a hook's write lands first */
+  beforeEnd: (() => Promise<void> | undefined) | null;
   /** sees every chunk the client gets (assembling the answer for a hook); null: nobody asked */
   tap: ((chunk: string | Uint8Array) => void) | null;
   /** releases the upstream body (destroys the socket's stream) */
@@ -186,7 +186,10 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
       const wasComplete = complete;
       const x = take(r.value);
       if (x.length) o.tap?.(x);
-      if (complete && !wasComplete && o.beforeEnd) await o.beforeEnd();
+      if (complete && !wasComplete && o.beforeEnd) {
+        const pending = o.beforeEnd();
+        if (pending) await pending;
+      }
       if (x.length) yield x;
     }
     if (parser?.end) {
@@ -214,7 +217,10 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
         ? ''
         : o.client.streamErrorFrame(502, o.redact(outcome.kind === 'failed' ? outcome.error.message : ''));
     if (last) o.tap?.(last);
-    if (complete && unmarked && o.beforeEnd) await o.beforeEnd();
+    if (complete && unmarked && o.beforeEnd) {
+      const pending = o.beforeEnd();
+      if (pending) await pending;
+    }
     if (last) yield last;
   } catch (e) {
     const err = transportError(e, o.origin, o.signal);

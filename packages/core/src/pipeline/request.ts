@@ -9,6 +9,8 @@ import type { ChatFields, ClientSpec } from '../protocols/types.js';
 export class ChatRequest {
   /** headers a hook adds to the answer */
   headers: Record<string, string> | null = null;
+  /** a hook reads this request's streamed answer (StreamEnd.answer): it is assembled while it passes */
+  assemble = false;
   private _locals: Map<string, unknown> | null = null;
   readonly model: string;
   readonly stream: boolean;

@@ -51,7 +51,7 @@ export async function answerStream(a: Attempt, res: UpstreamResponse, framing: F
   if (!first) head.then(() => (firstByteMs = performance.now() - a.started), () => {});
   const progress = { complete: false };
   const hooks = deps.hooks;
-  const assembly = hooks.onStreamEnd.length && hooks.assembleStreams ? new Assembly(req.client.assemble()) : null;
+  const assembly = hooks.onStreamEnd.length && (hooks.assembleStreams || req.assemble) ? new Assembly(req.client.assemble()) : null;
   const ended = (end: StreamEnd) => fire(hooks.onStreamEnd, req, end);
   const translator = a.bridge.stream(a.ctx) as StreamTranslator | null;
   const stream = pumpStream({
@@ -75,7 +75,7 @@ export async function answerStream(a: Attempt, res: UpstreamResponse, framing: F
       else deps.log.debug({ provider: c.provider.name, model: c.model.id }, 'client left mid-stream; upstream released');
       if (o.kind !== 'complete' && hooks.onStreamEnd.length) {
         const end: StreamEnd = o.kind === 'failed' ? { kind: 'failed', candidate: c, attempts: a.attempt, error: o.error } : { kind: 'aborted', candidate: c, attempts: a.attempt };
-        ended(end).catch((e: Error) => deps.log.error({ err: e.message }, 'a stream-end hook failed'));
+        ended(end)?.catch((e: Error) => deps.log.error({ err: e.message }, 'a stream-end hook failed'));
       }
     },
   });

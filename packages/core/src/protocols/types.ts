@@ -1,5 +1,6 @@
 import type { ProxyError } from '../errors.js';
 import type { CoreRequest } from '../http/types.js';
+import type { HistoryCodec } from '../sessions/neutral.js';
 import type { SseEvent } from './sse.js';
 
 /** The protocols a client can speak to the proxy. */
@@ -62,6 +63,28 @@ export interface ClientSpec {
   model(row: ModelRow): object;
   /** assembles a stream of this protocol (what a client got) into its whole answer */
   assemble(): StreamAssembly;
+  /** its turns ⇄ the neutral form sessions keep */
+  readonly history: HistoryCodec;
+  /** a protocol whose answers the proxy keeps for later requests to continue (the Responses API's `previous_response_id`) */
+  readonly continuation?: Continuation;
+}
+
+/** How a protocol's requests name a kept answer to continue, and what is kept. */
+export interface Continuation {
+  /** the id of the answer a request continues, or null */
+  previous(body: Record<string, unknown>): string | null;
+  /** the request asks for its answer to be kept (`store`, true unless false) */
+  stores(body: Record<string, unknown>): boolean;
+  /** the request's own conversation items */
+  input(body: Record<string, unknown>): unknown[];
+  /** a kept answer's items, to follow its input in the next request */
+  output(answer: Record<string, unknown>): unknown[];
+  /** an answer's id */
+  id(answer: Record<string, unknown>): string;
+  /** the body as it goes upstream: these items as its input, the continuation field gone */
+  withInput(body: Record<string, unknown>, items: unknown[]): Record<string, unknown>;
+  /** the answer to a deletion of a kept answer */
+  deleted(id: string): object;
 }
 
 /** How an upstream protocol frames a stream. */

@@ -11,8 +11,10 @@ import { parseJsonObject } from './json.js';
 
 /** A JSON string literal without raw control characters (invalid JSON: the full parse decides what such a frame is) */
 export const TEXT = String.raw`("(?:[^"\\\x00-\x1f]|\\.)*")`;
-/** A string without escapes (ids, model names); one with escapes takes the full parse */
-export const PLAIN = String.raw`"[^"\\]*"`;
+/** A string without escapes or raw control characters (ids, model names); any other takes the full parse */
+export const PLAIN = String.raw`"[^"\\\x00-\x1f]*"`;
+/** A JSON integer as JSON writes one: no leading zeros (`01` is no JSON, and the full parse drops such a frame) */
+export const INT = String.raw`(?:0|[1-9]\d*)`;
 
 /** A JSON object with objects at most one level inside it, no string holding a brace (usage counters and their details) */
 export const FLAT_OBJECT = String.raw`(\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\})`;

@@ -18,5 +18,5 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
 export const asString = (v: unknown): string => (typeof v === 'string' ? v : '');
 export const asRecord = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-/** A finite number, or 0. */
-export const asCount = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+/** A token count: a finite number held to [0, 2^53), else 0 (sums of counts then stay finite). */
+export const asCount = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(0, v), Number.MAX_SAFE_INTEGER) : 0);

@@ -1,8 +1,10 @@
 /**
  * Property-based fuzzing of the translators (fast-check): hostile or sloppy
  * input must never crash a bridge with anything but the ProxyError its
- * contract names, and stream translators must keep valid protocol framing
- * whatever an upstream sends.
+ * contract names, what a bridge returns must be valid in the target protocol,
+ * and stream translators must keep valid protocol framing whatever an
+ * upstream sends. Each property also checks that its runs reached the
+ * branches it is about, above a floor.
  */
 import { createParser } from 'eventsource-parser';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,8 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from '../../../../tests/node_modules/fast-check/lib/fast-check.js';
 import { ProxyError } from '../../src/errors.js';
 type Protocol = 'openai' | 'anthropic';
-import { parseAnthropicRequest } from '../../src/protocols/anthropic/types.js';
-import { OpenAIChunkSchema, parseOpenAIRequest } from '../../src/protocols/openai/types.js';
+import { AnthropicMessageSchema, AnthropicStopReasonSchema, parseAnthropicRequest } from '../../src/protocols/anthropic/types.js';
+import { OpenAIChatCompletionSchema, OpenAIChunkSchema, parseOpenAIRequest } from '../../src/protocols/openai/types.js';
 import type { SseEvent } from '../../src/protocols/sse.js';
 import { bridge, createContext } from './helpers.js';
 import { expectValidAnthropicStream, makeContext } from './helpers.js';
@@ -245,8 +247,6 @@ function onlyProxyError<T>(fn: () => T, statuses: number[], what: string): T | u
   }
 }
 
-const stats = { openai: { valid: 0, translated: 0 }, anthropic: { valid: 0, translated: 0 } };
-
 // ---------------------------------------------------------------- request()
 
 describe.each(['openai', 'anthropic'] as const)('%s client request → other upstream', (client) => {
@@ -254,31 +254,28 @@ describe.each(['openai', 'anthropic'] as const)('%s client request → other ups
   const upstream = other(client);
 
   it('the parser throws only a 400; a body that passed translates or is a 400, unmutated, into a valid upstream request', () => {
+    // enough bodies must reach each step for the property to mean something
+    const reached = { valid: 0, translated: 0 };
     fc.assert(
       fc.property(arb, (body) => {
         const parsed = onlyProxyError(() => PARSE[client](body), [400], 'parse');
         if (parsed === undefined) return;
-        stats[client].valid++;
+        reached.valid++;
         const before = JSON.stringify(body);
         const ctx = createContext(client, body, 'target-model');
         const out = onlyProxyError(() => bridge(client, upstream).request(body, ctx), [400], 'request()');
         expect(JSON.stringify(body), 'request() must not mutate its input').toBe(before);
         if (out === undefined) return;
-        stats[client].translated++;
+        reached.translated++;
         // what the pipeline sends: the translation with model and stream set; it must be a valid request upstream
         const sent = JSON.parse(JSON.stringify({ ...out, model: 'target-model', stream: body.stream === true }));
         onlyProxyError(() => PARSE[upstream](sent), [], `parse of the translated ${upstream} request ${JSON.stringify(sent).slice(0, 400)}`);
       }),
       params(),
     );
+    expect(reached.valid, `${client}: valid requests`).toBeGreaterThan((RUNS * SCALE) / 8);
+    expect(reached.translated, `${client}: translated requests`).toBeGreaterThan((RUNS * SCALE) / 16);
   }, TIMEOUT);
-});
-
-it('generates enough valid requests to mean something', () => {
-  for (const p of ['openai', 'anthropic'] as const) {
-    expect(stats[p].valid, `${p}: valid requests`).toBeGreaterThan((RUNS * SCALE) / 8);
-    expect(stats[p].translated, `${p}: translated requests`).toBeGreaterThan((RUNS * SCALE) / 16);
-  }
 });
 
 // ---------------------------------------------------------------- response()
@@ -314,19 +311,79 @@ const anthropicMessage = rec({
   usage: noisy(usageAN),
 });
 
+/** It goes out as JSON, and the client reads the same value: finite numbers, no undefined in arrays; `skip` is left unchecked. */
+function expectJsonSafe(v: unknown, skip?: string, path = '$'): void {
+  if (path === skip) return;
+  if (typeof v === 'number') expect(Number.isFinite(v), `${path} = ${v}`).toBe(true);
+  else if (Array.isArray(v)) v.forEach((x, i) => (expect(x, `${path}[${i}]`).not.toBeUndefined(), expectJsonSafe(x, skip, `${path}[${i}]`)));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) expectJsonSafe(x, skip, `${path}.${k}`);
+  else expect(['string', 'boolean', 'undefined'].includes(typeof v) || v === null, `${path} is a ${typeof v}`).toBe(true);
+}
+
+/** Usage counters are held to [0, 2^53) before they are added: every answer's usage is checked. */
+const hugeCounters = (_value: unknown) => false;
+
+/** What a client's SDK reads of a non-stream OpenAI answer, and more: one choice, an assistant message, numeric usage. */
+function expectOpenAICompletion(out: any, model: string, checkUsage: boolean): void {
+  expect(OpenAIChatCompletionSchema.safeParse(checkUsage ? out : { ...out, usage: null }).success, 'passes the chat.completion schema').toBe(true);
+  expect(out).toMatchObject({ object: 'chat.completion', created: expect.any(Number), model });
+  expect(out.id).toMatch(/^chatcmpl-/);
+  expect(out.choices).toHaveLength(1);
+  const [choice] = out.choices;
+  expect(choice).toMatchObject({ index: 0, logprobs: null, message: { role: 'assistant', refusal: null } });
+  expect(['stop', 'length', 'tool_calls', 'content_filter']).toContain(choice.finish_reason);
+  expect(choice.message.content === null || typeof choice.message.content === 'string').toBe(true);
+  for (const call of choice.message.tool_calls ?? []) {
+    expect(call).toMatchObject({ id: expect.any(String), type: 'function', function: { name: expect.any(String), arguments: expect.any(String) } });
+    expect(call.id.length).toBeLessThanOrEqual(40);
+    expect(JSON.parse(call.function.arguments)).toEqual(expect.any(Object));
+  }
+  if (checkUsage) expect(out.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+}
+
+/** What a client's SDK reads of a non-stream Anthropic answer, and more: known blocks, a known stop_reason, numeric usage. */
+function expectAnthropicMessage(out: any, model: string, checkUsage: boolean): void {
+  expect(AnthropicMessageSchema.safeParse(checkUsage ? out : { ...out, usage: null }).success, 'passes the message schema').toBe(true);
+  expect(out).toMatchObject({ type: 'message', role: 'assistant', model, stop_sequence: null });
+  expect(out.id).toMatch(/^msg_/);
+  expect(AnthropicStopReasonSchema.safeParse(out.stop_reason).success, `stop_reason ${out.stop_reason}`).toBe(true);
+  for (const block of out.content) {
+    if (block.type === 'text') expect(block.text).toEqual(expect.any(String));
+    else if (block.type === 'thinking') expect(block).toMatchObject({ thinking: expect.any(String), signature: expect.any(String) });
+    else {
+      expect(block.type).toBe('tool_use');
+      expect(block.id).toMatch(/^[a-zA-Z0-9_-]+$/);
+      expect(block.name).toEqual(expect.any(String));
+      expect(block.input).toEqual(expect.any(Object));
+      expect(Array.isArray(block.input)).toBe(false);
+    }
+  }
+  if (checkUsage) expect(out.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+}
+
 describe.each(['openai', 'anthropic'] as const)('%s upstream response → other client', (upstream) => {
   const client = other(upstream);
   const shaped = upstream === 'openai' ? openaiCompletion : anthropicMessage;
+  const upstreamSchema = upstream === 'openai' ? OpenAIChatCompletionSchema : AnthropicMessageSchema;
 
-  it('throws only ProxyError (502) on arbitrary JSON; anything it returns serialises', () => {
+  it('a 502 exactly when the upstream answer cannot be read; anything else becomes a well-formed client answer', () => {
+    let answered = 0;
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), shaped), fc.boolean(), (value, useUsage) => {
         const ctx = makeContext({ includeUsage: useUsage });
         const out = onlyProxyError(() => bridge(client, upstream).response(value, ctx), [502], 'response()');
-        if (out !== undefined) expect(() => JSON.stringify(out)).not.toThrow();
+        // what the upstream protocol's schema accepts is translated; only what it refuses is a 502
+        expect(out !== undefined, `answered: ${JSON.stringify(value)?.slice(0, 400)}`).toBe(upstreamSchema.safeParse(value).success);
+        if (out === undefined) return;
+        answered++;
+        const checkUsage = !hugeCounters(value);
+        expectJsonSafe(out, checkUsage ? undefined : '$.usage');
+        if (client === 'openai') expectOpenAICompletion(out, ctx.model, checkUsage);
+        else expectAnthropicMessage(out, ctx.model, checkUsage);
       }),
       params(),
     );
+    expect(answered, 'answers translated').toBeGreaterThan((RUNS * SCALE) / 8);
   }, TIMEOUT);
 });
 
@@ -457,7 +514,13 @@ function expectOpenAIFraming(text: string): void {
 describe.each(['openai', 'anthropic'] as const)('%s upstream stream → other client', (upstream) => {
   const client = other(upstream);
 
+  /** the client's frame carrying a piece of the answer (text, reasoning, tool arguments) */
+  const carriesContent = client === 'anthropic' ? (f: Frame) => f.event === 'content_block_delta' : (f: Frame) => /^\{[^]*"delta":\{"(content|reasoning_content|tool_calls)"/.test(f.data);
+  /** the frame that ends the client stream: its end marker, or an error */
+  const ends = client === 'anthropic' ? (f: Frame) => f.event === 'message_stop' || f.event === 'error' : (f: Frame) => f.data === '[DONE]' || f.data.startsWith('{"error":');
+
   it('push() never throws and push…finish() is valid framing', () => {
+    let withContent = 0;
     fc.assert(
       fc.property(sseEvents(upstream), fc.boolean(), (events, includeUsage) => {
         const t = bridge(client, upstream).stream(makeContext({ includeUsage }));
@@ -472,25 +535,46 @@ describe.each(['openai', 'anthropic'] as const)('%s upstream stream → other cl
         expect(t.finish()).toBe('');
         if (client === 'anthropic') expectAnthropicFraming(out);
         else expectOpenAIFraming(out);
+        if (framesOf(out).some(carriesContent)) withContent++;
       }),
       params(600),
     );
+    // garbage aside, enough of the generated streams carry an answer through
+    expect(withContent, 'streams that carried content to the client').toBeGreaterThan((600 * SCALE) / 30);
   }, TIMEOUT);
 
-  it('fail() after any prefix ends the stream with one error frame', () => {
+  it('fail() after any prefix ends the stream with one error frame carrying the message, or nothing once it had ended', () => {
+    const reached = { open: 0, ended: 0 };
     fc.assert(
       fc.property(sseEvents(upstream), fc.integer({ min: 400, max: 599 }), str, (events, status, message) => {
         const t = bridge(client, upstream).stream(makeContext());
         let out = '';
         for (const e of events) out += t.push(e);
-        out += t.fail(status, message);
-        out += t.finish();
-        if (out === '') return; // the upstream had already ended the stream
-        if (client === 'anthropic') expectAnthropicFraming(out);
-        else expectOpenAIFraming(out);
+        const endedBefore = framesOf(out).some(ends);
+        const failed = t.fail(status, message);
+        expect(t.finish(), 'nothing after the error').toBe('');
+        expect(t.fail(status, message), 'one error at most').toBe('');
+        if (endedBefore) {
+          reached.ended++;
+          expect(failed, 'the stream had ended: nothing to add').toBe('');
+          return;
+        }
+        reached.open++;
+        const frames = framesOf(failed);
+        expect(frames, failed).toHaveLength(1);
+        const error = JSON.parse(frames[0]!.data) as { type?: string; error: { message: string; type: string } };
+        expect(error.error).toMatchObject({ message, type: expect.any(String) });
+        if (client === 'anthropic') expect([frames[0]!.event, error.type]).toEqual(['error', 'error']);
+        else expect(frames[0]!.event).toBeUndefined();
+        const whole = out + failed;
+        if (client === 'anthropic') expectAnthropicFraming(whole);
+        else expectOpenAIFraming(whole);
       }),
       params(200),
     );
+    // both branches are reached: streams still open, and streams the upstream had already ended
+    expect(reached.open, JSON.stringify(reached)).toBeGreaterThan((200 * SCALE) / 10);
+    expect(reached.ended, JSON.stringify(reached)).toBeGreaterThan((200 * SCALE) / 10);
   }, TIMEOUT);
 });
 

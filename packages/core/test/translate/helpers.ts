@@ -11,6 +11,8 @@ import { parseUpstream } from '../../src/protocols/validate.js';
 import { openaiRequestToAnthropic } from '../../src/translate/openai-anthropic/request.js';
 import { anthropicResponseToOpenai } from '../../src/translate/openai-anthropic/response.js';
 import { AnthropicToOpenAIStream } from '../../src/translate/openai-anthropic/stream.js';
+import { anthropicTextAnswerToOpenai } from '../../src/translate/openai-anthropic/hot.js';
+import { openaiTextAnswerToAnthropic } from '../../src/translate/anthropic-openai/hot.js';
 import { anthropicRequestToOpenai } from '../../src/translate/anthropic-openai/request.js';
 import { openaiResponseToAnthropic } from '../../src/translate/anthropic-openai/response.js';
 import { OpenAIToAnthropicStream } from '../../src/translate/anthropic-openai/stream.js';
@@ -225,11 +227,13 @@ export function bridge(client: Pair, upstream: Pair) {
     ? {
         request: (body: Record<string, unknown>, ctx: TranslateContext) => openaiRequestToAnthropic(body as never, ctx) as unknown as Record<string, unknown>,
         response: (answer: unknown, ctx: TranslateContext) => anthropicResponseToOpenai(parseUpstream(AnthropicMessageSchema, answer), ctx),
+        plainAnswer: anthropicTextAnswerToOpenai,
         stream: (ctx: TranslateContext) => new AnthropicToOpenAIStream(ctx),
       }
     : {
         request: (body: Record<string, unknown>, ctx: TranslateContext) => anthropicRequestToOpenai(body as never, ctx) as unknown as Record<string, unknown>,
         response: (answer: unknown, ctx: TranslateContext) => openaiResponseToAnthropic(parseUpstream(OpenAIChatCompletionSchema, answer), ctx),
+        plainAnswer: openaiTextAnswerToAnthropic,
         stream: (ctx: TranslateContext) => new OpenAIToAnthropicStream(ctx),
       };
 }

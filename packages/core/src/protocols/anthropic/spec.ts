@@ -3,6 +3,7 @@ import { header } from '../../http/types.js';
 import { anthropicToolId } from '../../translate/ids.js';
 import { hasPart, messageList, modelOf, streamOf } from '../chat-fields.js';
 import { ANTHROPIC_ERRORS } from './errors.js';
+import { ANTHROPIC_HISTORY } from './history.js';
 import { estimateTokens } from '../estimate.js';
 import { isErrorEvent, isErrorObject, sseEvent, startsWithError } from '../sse.js';
 import type { ClientSpec, ToolIdRule, UpstreamSpec } from '../types.js';
@@ -35,6 +36,7 @@ export const ANTHROPIC_CLIENT: ClientSpec = {
   },
   model: (row) => ({ type: 'model', id: row.id, display_name: row.id, created_at: CREATED_AT }),
   assemble: () => new AnthropicStreamAggregate(),
+  history: ANTHROPIC_HISTORY,
 };
 
 const CREATED_AT = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();

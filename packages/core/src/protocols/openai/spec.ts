@@ -2,6 +2,7 @@
 import { openaiToolId } from '../../translate/ids.js';
 import { hasPart, messageList, modelOf, streamOf } from '../chat-fields.js';
 import { OPENAI_ERRORS } from './errors.js';
+import { OPENAI_HISTORY } from './history.js';
 import { estimateTokens } from '../estimate.js';
 import { isErrorEvent, isErrorObject, sseData, startsWithError } from '../sse.js';
 import type { ClientSpec, ToolIdRule, UpstreamSpec } from '../types.js';
@@ -33,6 +34,7 @@ export const OPENAI_CLIENT: ClientSpec = {
   modelList: (rows) => ({ object: 'list', data: rows.map(OPENAI_CLIENT.model) }),
   model: (row) => ({ id: row.id, object: 'model', created: CREATED, owned_by: row.owner }),
   assemble: () => new OpenAIStreamAggregate(),
+  history: OPENAI_HISTORY,
 };
 
 const CREATED = Math.floor(Date.now() / 1000);

@@ -5,8 +5,10 @@ import { estimateTokens } from '../estimate.js';
 import { OPENAI_ERRORS } from '../openai/errors.js';
 import { OPENAI_CLIENT } from '../openai/spec.js';
 import { isErrorObject } from '../sse.js';
-import type { ClientSpec, UpstreamSpec } from '../types.js';
+import type { ClientSpec, Continuation, UpstreamSpec } from '../types.js';
+import { asArray, asString } from '../../translate/json.js';
 import { eventType, ResponsesStreamAggregate } from './aggregate.js';
+import { inputItems, RESPONSES_HISTORY } from './history.js';
 import { parseResponsesRequest } from './types.js';
 import { errorCode } from './writer.js';
 
@@ -32,6 +34,25 @@ function hasImage(input: string | unknown[]): boolean {
 const errorEvent = (status: number, message: string) =>
   `event: error\ndata: ${JSON.stringify({ type: 'error', code: errorCode(status), message, param: null })}\n\n`;
 
+/** `previous_response_id` and `store`: the proxy keeps answers so that a continuation works on any upstream. */
+const RESPONSES_CONTINUATION: Continuation = {
+  previous(body) {
+    const id = body.previous_response_id;
+    if (id === undefined || id === null) return null;
+    if (typeof id !== 'string' || !id) throw badRequest('previous_response_id: must be a non-empty string', 'previous_response_id');
+    return id;
+  },
+  stores: (body) => body.store !== false,
+  input: inputItems,
+  output: (answer) => asArray(answer.output),
+  id: (answer) => asString(answer.id),
+  withInput(body, items) {
+    const { previous_response_id: _p, ...rest } = body;
+    return { ...rest, input: items };
+  },
+  deleted: (id) => ({ id, object: 'response', deleted: true }),
+};
+
 export const RESPONSES_CLIENT: ClientSpec = {
   name: 'responses',
   native: 'openai-responses',
@@ -51,6 +72,8 @@ export const RESPONSES_CLIENT: ClientSpec = {
   modelList: OPENAI_CLIENT.modelList,
   model: OPENAI_CLIENT.model,
   assemble: () => new ResponsesStreamAggregate(),
+  history: RESPONSES_HISTORY,
+  continuation: RESPONSES_CONTINUATION,
 };
 
 const END_EVENTS = new Set(['response.completed', 'response.incomplete']);

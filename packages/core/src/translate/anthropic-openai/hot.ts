@@ -4,7 +4,7 @@
  * finish), the include_usage chunk, and a completion of only text.
  */
 import { OpenAIUsageSchema } from '../../protocols/openai/types.js';
-import { canonical, EMPTY_TEXT, FLAT_OBJECT, PLAIN, plainAnswer, TEXT } from '../hot-patterns.js';
+import { canonical, EMPTY_TEXT, FLAT_OBJECT, INT, PLAIN, plainAnswer, TEXT } from '../hot-patterns.js';
 import { messageId } from '../ids.js';
 import { parseJsonObject } from '../json.js';
 import { finishToStopReason, openaiUsageToAnthropic } from '../mappings.js';
@@ -12,7 +12,7 @@ import type { TranslateContext } from '../types.js';
 
 /** The start of every OpenAI `chat.completion.chunk`, up to its choices; fields as OpenAI and compatible servers order them */
 const OPENAI_CHUNK_HEAD =
-  String.raw`^\{"id":${PLAIN},"object":"chat\.completion\.chunk","created":\d+,"model":${PLAIN},` +
+  String.raw`^\{"id":${PLAIN},"object":"chat\.completion\.chunk","created":${INT},"model":${PLAIN},` +
   String.raw`(?:"service_tier":(?:null|${PLAIN}),)?(?:"system_fingerprint":(?:null|${PLAIN}),)?"choices":`;
 const OPENAI_CHUNK_TAIL = String.raw`(?:,"obfuscation":${PLAIN})?\}$`;
 
@@ -54,7 +54,7 @@ export function openaiUsageChunk(data: string): Record<string, unknown> | null {
  * them. Groups: text, finish_reason, usage.
  */
 const OPENAI_TEXT_ANSWER = new RegExp(
-  String.raw`^\{"id":${PLAIN},"object":"chat\.completion","created":\d+,"model":${PLAIN},` +
+  String.raw`^\{"id":${PLAIN},"object":"chat\.completion","created":${INT},"model":${PLAIN},` +
     String.raw`"choices":\[\{"index":0,"message":\{"role":"assistant","content":${TEXT},"refusal":null(?:,"annotations":\[\])?\},` +
     String.raw`"logprobs":null,"finish_reason":"([a-z_]+)"\}\],"usage":${FLAT_OBJECT}` +
     String.raw`(?:,"service_tier":(?:null|${PLAIN}))?(?:,"system_fingerprint":(?:null|${PLAIN}))?\}$`,

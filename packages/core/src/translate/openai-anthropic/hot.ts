@@ -4,13 +4,13 @@
  * block's stop, message_stop, and a message of one text block.
  */
 import type { AnthropicUsage } from '../../protocols/anthropic/types.js';
-import { canonical, FLAT_OBJECT, PLAIN, plainAnswer, TEXT } from '../hot-patterns.js';
+import { canonical, FLAT_OBJECT, INT, PLAIN, plainAnswer, TEXT } from '../hot-patterns.js';
 import { chatCompletionId, nowSeconds } from '../ids.js';
 import { anthropicUsageToOpenai, stopReasonToFinish } from '../mappings.js';
 import type { TranslateContext } from '../types.js';
 
 /** Anthropic `content_block_delta` carrying a `text_delta` */
-const ANTHROPIC_TEXT_DELTA = new RegExp(String.raw`^\{"type":"content_block_delta","index":\d+,"delta":\{"type":"text_delta","text":${TEXT}\}\}$`);
+const ANTHROPIC_TEXT_DELTA = new RegExp(String.raw`^\{"type":"content_block_delta","index":${INT},"delta":\{"type":"text_delta","text":${TEXT}\}\}$`);
 
 /** Anthropic's other per-block events, of which only the index varies: the start of a text block, and any block's stop */
 const ANTHROPIC_TEXT_BLOCK_START = /^\{"type":"content_block_start","index":(0|[1-9]\d{0,8}),"content_block":\{"type":"text","text":""\}\}$/;
