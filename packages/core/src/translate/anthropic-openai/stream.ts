@@ -1,17 +1,15 @@
 /** An OpenAI upstream's stream, for an Anthropic client. */
 import { ANTHROPIC_TOOL_IDS, ANTHROPIC_CLIENT } from '../../protocols/anthropic/spec.js';
-import { type SseEvent, sseEvent } from '../../protocols/sse.js';
+import { sseEvent } from '../../protocols/sse.js';
 import { messageId } from '../ids.js';
-import { asArray, asRecord, asString, isRecord, parseJsonObject } from '../json.js';
-import { deltaUsage, finishToStopReason, inStreamError, openaiUsageToAnthropic } from '../mappings.js';
+import { asString, isRecord } from '../json.js';
+import { OpenAIChunkReader } from '../openai-chunks.js';
+import { deltaUsage, finishToStopReason, openaiUsageToAnthropic } from '../mappings.js';
 import { type ToolCallDraft, ToolCallDrafts } from '../openai-tool-calls.js';
 import { originalToolName, parseToolArguments, toolIdFor } from '../tools.js';
-import { OPENAI_UPSTREAM } from '../../protocols/openai/spec.js';
-import type { StreamTranslator, TranslateContext } from '../types.js';
+import type { TranslateContext } from '../types.js';
 import type { OpenAIUsage } from '../../protocols/openai/types.js';
 import type { AnthropicStopReason, AnthropicUsage } from '../../protocols/anthropic/types.js';
-import { openaiTextChunk, openaiUsageChunk } from './hot.js';
-import { EMPTY_TEXT } from '../hot-patterns.js';
 import {
   type BlockDeltaKind,
   blockDeltaFrame,
@@ -45,10 +43,9 @@ type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; 
  * buffered and emitted whole later. `message_delta` waits for the usage
  * chunk that follows `finish_reason`.
  */
-export class OpenAIToAnthropicStream implements StreamTranslator {
+export class OpenAIToAnthropicStream extends OpenAIChunkReader {
   private readonly id = messageId();
   private started = false;
-  private ended = false;
   private open: OpenBlock | null = null;
   private nextIndex = 0;
   private readonly calls = new ToolCallDrafts<StreamedCall>((index) => ({
@@ -66,46 +63,28 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
   private stopReason: AnthropicStopReason | null = null;
   private usage: AnthropicUsage | null = null;
 
-  constructor(private readonly ctx: TranslateContext) {}
+  constructor(private readonly ctx: TranslateContext) {
+    super();
+  }
 
-  push(event: SseEvent): string {
-    if (this.ended) return '';
-    const hot = openaiTextChunk(event.data);
-    if (hot) {
-      // the common chunk, read without a full parse: what the general path below does with it
-      const out = this.start();
-      if (this.stopReason) return out;
-      return out + (hot.text === EMPTY_TEXT ? '' : this.blockDelta('text', TEXT_DELTA, hot.text)) + (hot.finish ? this.finishReason(hot.finish) : '');
-    }
-    const usage = openaiUsageChunk(event.data);
-    if (usage) {
-      // the include_usage chunk, its usage parsed alone: what the general path does with it
-      const out = this.start();
-      this.usage = openaiUsageToAnthropic(usage as OpenAIUsage);
-      return this.stopReason ? out + this.end() : out;
-    }
-    if (event.data.trim() === '[DONE]') return this.finish();
-    const chunk = parseJsonObject(event.data);
-    if (!chunk) return '';
-    if (chunk.error) {
-      const { status, message } = inStreamError(chunk.error, OPENAI_UPSTREAM.errorTypes);
-      return this.fail(status, message);
-    }
-    let out = this.start();
-    if (isRecord(chunk.usage)) this.usage = openaiUsageToAnthropic(chunk.usage as OpenAIUsage);
-    const choice = asArray(chunk.choices)[0];
-    if (isRecord(choice) && !this.stopReason) {
-      out += this.delta(asRecord(choice.delta));
-      const finish = asString(choice.finish_reason);
-      if (finish) return out + this.finishReason(finish);
-    }
-    // usage may come with finish_reason or in the chunk after it (stream_options.include_usage)
-    if (this.stopReason && this.usage) out += this.end();
-    return out;
+  protected closed(): boolean {
+    return this.stopReason !== null;
+  }
+
+  protected hasUsage(): boolean {
+    return this.usage !== null;
+  }
+
+  protected onUsage(usage: OpenAIUsage): void {
+    this.usage = openaiUsageToAnthropic(usage);
+  }
+
+  protected text(json: string): string {
+    return this.blockDelta('text', TEXT_DELTA, json);
   }
 
   /** The upstream's finish_reason closes the content; the message ends once usage is known too. */
-  private finishReason(finish: string): string {
+  protected finishReason(finish: string): string {
     const out = this.closeContent(this.refused ? 'refusal' : finishToStopReason(finish, this.calls.size > 0));
     return this.usage ? out + this.end() : out;
   }
@@ -124,7 +103,7 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     return ANTHROPIC_CLIENT.streamErrorFrame(status, message);
   }
 
-  private start(): string {
+  protected start(): string {
     if (this.started) return '';
     this.started = true;
     // the real usage arrives with message_delta; clients (Claude Code's context meter) read this estimate first
@@ -132,7 +111,7 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
   }
 
   /** One chunk's delta, unvalidated: fields of the wrong type count as absent. */
-  private delta(delta: Record<string, unknown>): string {
+  protected delta(delta: Record<string, unknown>): string {
     let out = '';
     const reasoning = asString(delta.reasoning_content) || asString(delta.reasoning);
     if (reasoning) out += this.blockDelta('thinking', THINKING_DELTA, JSON.stringify(reasoning));
@@ -210,7 +189,7 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     return out;
   }
 
-  private end(): string {
+  protected end(): string {
     this.ended = true;
     return messageDeltaFrame(this.stopReason, deltaUsage(this.usage)) + MESSAGE_STOP_FRAME;
   }

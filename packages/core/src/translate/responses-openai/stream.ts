@@ -1,16 +1,11 @@
 /** A Chat Completions stream, for a Responses client. */
-import { OPENAI_UPSTREAM } from '../../protocols/openai/spec.js';
 import type { OpenAIUsage } from '../../protocols/openai/types.js';
-import type { SseEvent } from '../../protocols/sse.js';
 import { type IncompleteReason, messageItemJson, type OutputItem, reasoningItem, ResponseEnvelope, ResponsesEvents } from '../../protocols/responses/writer.js';
-import { openaiTextChunk, openaiUsageChunk } from '../anthropic-openai/hot.js';
-import { EMPTY_TEXT } from '../hot-patterns.js';
 import { itemId, openaiToolId } from '../ids.js';
-import { asArray, asRecord, asString, isRecord, parseJsonObject } from '../json.js';
-import { inStreamError } from '../mappings.js';
+import { asString, isRecord } from '../json.js';
+import { OpenAIChunkReader } from '../openai-chunks.js';
 import { type ToolCallDraft, ToolCallDrafts } from '../openai-tool-calls.js';
 import { parseToolArguments } from '../tools.js';
-import type { StreamTranslator } from '../types.js';
 import type { ResponsesContext } from './context.js';
 import { callItem, chatUsageToResponses, incompleteReason } from './response.js';
 
@@ -35,10 +30,9 @@ const joinLiterals = (parts: string[]) => (parts.length === 1 ? parts[0]! : `"${
  * argument fragments: it is sent decoded, in one delta, when the call ends.
  * The response ends once finish_reason and the usage (always asked for) are in.
  */
-export class OpenAIToResponsesStream implements StreamTranslator {
+export class OpenAIToResponsesStream extends OpenAIChunkReader {
   private readonly w: ResponsesEvents;
   private started = false;
-  private ended = false;
   private open: Open | null = null;
   private readonly calls = new ToolCallDrafts<Call>((index) => ({ index, id: null, name: '', args: '', state: 'pending' }));
   private signature = '';
@@ -47,40 +41,20 @@ export class OpenAIToResponsesStream implements StreamTranslator {
   private usage: OpenAIUsage | null = null;
 
   constructor(private readonly ctx: ResponsesContext) {
+    super();
     this.w = new ResponsesEvents(new ResponseEnvelope(ctx.body, ctx.model));
   }
 
-  push(event: SseEvent): string {
-    if (this.ended) return '';
-    const hot = openaiTextChunk(event.data);
-    if (hot) {
-      // the common chunk, read without a full parse: what the general path below does with it
-      const out = this.start();
-      if (this.stop) return out;
-      return out + (hot.text === EMPTY_TEXT ? '' : this.text(hot.text)) + (hot.finish ? this.finishReason(hot.finish) : '');
-    }
-    const usage = openaiUsageChunk(event.data);
-    if (usage) {
-      this.usage = usage as OpenAIUsage;
-      return this.stop ? this.start() + this.end() : this.start();
-    }
-    if (event.data.trim() === '[DONE]') return this.finish();
-    const chunk = parseJsonObject(event.data);
-    if (!chunk) return '';
-    if (chunk.error) {
-      const { status, message } = inStreamError(chunk.error, OPENAI_UPSTREAM.errorTypes);
-      return this.fail(status, message);
-    }
-    let out = this.start();
-    if (isRecord(chunk.usage)) this.usage = chunk.usage as OpenAIUsage;
-    const choice = asArray(chunk.choices)[0];
-    if (isRecord(choice) && !this.stop) {
-      out += this.delta(asRecord(choice.delta));
-      const finish = asString(choice.finish_reason);
-      if (finish) return out + this.finishReason(finish);
-    }
-    if (this.stop && this.usage) out += this.end();
-    return out;
+  protected closed(): boolean {
+    return this.stop !== null;
+  }
+
+  protected hasUsage(): boolean {
+    return this.usage !== null;
+  }
+
+  protected onUsage(usage: OpenAIUsage): void {
+    this.usage = usage;
   }
 
   /** At [DONE] or EOF: whatever is open is closed and the response ends (a stream cut before finish_reason as completed). */
@@ -98,13 +72,13 @@ export class OpenAIToResponsesStream implements StreamTranslator {
     return out + this.w.fail(status, message);
   }
 
-  private start(): string {
+  protected start(): string {
     if (this.started) return '';
     this.started = true;
     return this.w.start();
   }
 
-  private delta(delta: Record<string, unknown>): string {
+  protected delta(delta: Record<string, unknown>): string {
     let out = '';
     const reasoning = asString(delta.reasoning_content) || asString(delta.reasoning);
     if (reasoning) out += this.reasoning(reasoning);
@@ -118,7 +92,7 @@ export class OpenAIToResponsesStream implements StreamTranslator {
   }
 
   /** `json`: the text's JSON string literal */
-  private text(json: string): string {
+  protected text(json: string): string {
     let out = '';
     let open = this.open;
     if (open?.kind !== 'text') {
@@ -196,7 +170,7 @@ export class OpenAIToResponsesStream implements StreamTranslator {
   }
 
   /** finish_reason: content ends here; the response once the usage is in too. */
-  private finishReason(finish: string): string {
+  protected finishReason(finish: string): string {
     const out = this.closeContent(incompleteReason(finish));
     return this.usage ? out + this.end() : out;
   }
@@ -209,7 +183,7 @@ export class OpenAIToResponsesStream implements StreamTranslator {
     return out;
   }
 
-  private end(): string {
+  protected end(): string {
     this.ended = true;
     return this.w.end(chatUsageToResponses(this.usage, this.ctx.estimatedInputTokens), this.stop?.incomplete ?? null);
   }
