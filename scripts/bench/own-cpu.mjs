@@ -92,8 +92,10 @@ const SCENARIOS = {
   a2o: { ...AN, body: body({ model: 'm' }) },
   o2a: { ...OA, body: body({ model: 'c' }) },
   'o2a-stream': { ...OA, body: body({ model: 'c', stream: true }) },
-  // a Responses client, an OpenAI Chat Completions upstream
-  'r2o-stream': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true })) },
+  // a Responses client, an OpenAI Chat Completions upstream: the translation (store: false, as Codex sends), and with
+  // the answer kept for previous_response_id (the API's default)
+  'r2o-stream': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true, store: false })) },
+  'r2o-stream-stored': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true })) },
   'openai-session': { ...OA, body: body({ model: 'm', session_id: 'bench-openai' }), proxy: sessionProxy },
   'anthropic-session-stream': { ...AN, body: body({ model: 'c', stream: true, session_id: 'bench-anthropic' }), proxy: sessionProxy },
 };
