@@ -35,6 +35,8 @@ function script(r: Recorded): MockReply {
   if (last.includes('image')) return { text: 'A single red pixel.', usage: USAGE };
   if (last.includes('think')) return { reasoning: 'The user wants a number; 42 it is.', text: '42.', usage: USAGE };
   if (all.includes('My name is Ada') && last.includes('my name')) return { text: 'Your name is Ada.', usage: USAGE };
+  if (last.includes('go on and on')) return { text: 'And on, and on, and', maxTokens: true, usage: USAGE };
+  if (last.includes('Why?')) return { text: 'Because.', usage: USAGE };
   return { text: 'Hello there, friend.', usage: USAGE };
 }
 
@@ -156,6 +158,18 @@ describe.each(UPSTREAMS)('Responses client → %s upstream', (_name, model, upst
     expect(streamed.output_text).toBe('42.');
   });
 
+  it('says a response stopped at max_output_tokens is incomplete, stream and not', async () => {
+    const r = await client().responses.create({ model, input: 'go on and on', max_output_tokens: 20 });
+    expect(r).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+    expect(r.output_text).toBe('And on, and on, and');
+    const types: string[] = [];
+    const s = client().responses.stream({ model, input: 'go on and on', max_output_tokens: 20 });
+    s.on('event', (e) => types.push(e.type));
+    expect(await s.finalResponse()).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+    expect(types.at(-1)).toBe('response.incomplete');
+    expect(upstream().chats().at(-1)!.body).toMatchObject(model === 'gpt-up' ? { max_completion_tokens: 20 } : model === 'claude-up' ? { max_tokens: 20 } : { max_output_tokens: 20 });
+  });
+
   it('takes an image input', async () => {
     const r = await client().responses.create({
       model,
@@ -241,6 +255,22 @@ describe.each(UPSTREAMS)('stored responses, %s upstream', (_name, model, upstrea
     const c = client();
     const r = await c.responses.create({ model, input: 'Say hello.', store: false });
     expect(await c.responses.retrieve(r.id).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe('thinking signatures through reasoning.encrypted_content (Anthropic upstream)', () => {
+  it.each([false, true])('come back in the reasoning item and go back as signed thinking (stream: %s)', async (stream) => {
+    const c = client();
+    const ask = { model: 'claude-up', input: 'think: a number?', reasoning: { effort: 'high' as const }, include: ['reasoning.encrypted_content' as const] };
+    const first = stream ? await c.responses.stream(ask).finalResponse() : await c.responses.create(ask);
+    const reasoning = first.output.find((i) => i.type === 'reasoning') as OpenAI.Responses.ResponseReasoningItem;
+    expect(reasoning.encrypted_content).toBe('sig-mock');
+    await c.responses.create({ model: 'claude-up', store: false, input: [{ role: 'user', content: 'think: a number?' }, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'Why?' }] });
+    const assistant = an.chats().at(-1)!.body.messages.find((m: any) => m.role === 'assistant');
+    expect(assistant.content[0]).toEqual({ type: 'thinking', thinking: 'The user wants a number; 42 it is.', signature: 'sig-mock' });
+    // without include, no signature leaves the proxy
+    const plain = await c.responses.create({ model: 'claude-up', input: 'think: a number?', reasoning: { effort: 'high' } });
+    expect((plain.output.find((i) => i.type === 'reasoning') as OpenAI.Responses.ResponseReasoningItem).encrypted_content).toBeUndefined();
   });
 });
 

@@ -6,6 +6,8 @@ export interface MockReply {
   text?: string;
   reasoning?: string;
   toolCalls?: { id?: string; name: string; arguments: string }[];
+  /** the answer stops at its output limit (finish_reason length, stop_reason max_tokens, status incomplete) */
+  maxTokens?: boolean;
   /** Responses upstreams: custom_tool_call items */
   customCalls?: { name: string; input: string }[];
   /** answer this status with an error body in the mock's protocol */
@@ -78,7 +80,7 @@ function openaiFrames(model: string, r: MockReply, includeUsage: boolean): strin
     out.push(chunk({ tool_calls: [{ index: i, id: t.id ?? `call_${i}`, type: 'function', function: { name: t.name, arguments: '' } }] }));
     for (const p of pieces(t.arguments)) out.push(chunk({ tool_calls: [{ index: i, function: { arguments: p } }] }));
   });
-  out.push(chunk({}, r.toolCalls?.length ? 'tool_calls' : 'stop'));
+  out.push(chunk({}, r.maxTokens ? 'length' : r.toolCalls?.length ? 'tool_calls' : 'stop'));
   const u = r.usage ?? { input: 11, output: 7 };
   if (includeUsage) out.push({ ...base, choices: [], usage: { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output } });
   return [...out.map((o) => `data: ${JSON.stringify(o)}\n\n`), 'data: [DONE]\n\n'];
@@ -101,7 +103,7 @@ function openaiJson(model: string, r: MockReply) {
           ...(r.reasoning ? { reasoning_content: r.reasoning } : {}),
           ...(r.toolCalls?.length ? { tool_calls: r.toolCalls.map((t, i) => ({ id: t.id ?? `call_${i}`, type: 'function', function: { name: t.name, arguments: t.arguments } })) } : {}),
         },
-        finish_reason: r.toolCalls?.length ? 'tool_calls' : 'stop',
+        finish_reason: r.maxTokens ? 'length' : r.toolCalls?.length ? 'tool_calls' : 'stop',
         logprobs: null,
       },
     ],
@@ -133,7 +135,7 @@ function anthropicFrames(model: string, r: MockReply): string[] {
     out.push(ev('content_block_stop', { index }));
     index++;
   }
-  out.push(ev('message_delta', { delta: { stop_reason: r.toolCalls?.length ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: u.output } }));
+  out.push(ev('message_delta', { delta: { stop_reason: r.maxTokens ? 'max_tokens' : r.toolCalls?.length ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: u.output } }));
   out.push(ev('message_stop', {}));
   return out;
 }
@@ -150,7 +152,7 @@ function anthropicJson(model: string, r: MockReply) {
     role: 'assistant',
     model,
     content,
-    stop_reason: r.toolCalls?.length ? 'tool_use' : 'end_turn',
+    stop_reason: r.maxTokens ? 'max_tokens' : r.toolCalls?.length ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     usage: { input_tokens: u.input, output_tokens: u.output, cache_read_input_tokens: u.cacheRead ?? 0, cache_creation_input_tokens: 0 },
   };
@@ -190,7 +192,7 @@ function responsesFrames(model: string, r: MockReply): string[] {
     }
     out.push(ev('response.output_item.done', { output_index, item }));
   });
-  out.push(ev('response.completed', { response: { ...responsesJson(model, r, id) } }));
+  out.push(ev(r.maxTokens ? 'response.incomplete' : 'response.completed', { response: responsesJson(model, r, id) }));
   return out;
 }
 
@@ -209,9 +211,9 @@ function responsesJson(model: string, r: MockReply, id = `resp_mock${++responseC
     id,
     object: 'response',
     created_at: 1700000000,
-    status: 'completed',
+    status: r.maxTokens ? 'incomplete' : 'completed',
     error: null,
-    incomplete_details: null,
+    incomplete_details: r.maxTokens ? { reason: 'max_output_tokens' } : null,
     model,
     output: responsesItems(r),
     usage: { input_tokens: u.input, input_tokens_details: { cached_tokens: u.cacheRead ?? 0 }, output_tokens: u.output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: u.input + u.output },
