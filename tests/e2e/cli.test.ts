@@ -243,7 +243,8 @@ describe('ones-proxy CLI start-up warnings', () => {
   it('redis storage that cannot be reached: it starts, says so once, and never prints the password', async () => {
     const port = await deadPort();
     const file = configFile('session.json', { session: { storage: 'redis', timeoutSeconds: 60, redisUrl: `redis://user:pw-secret@127.0.0.1:${port}` } });
-    const r = await start(['--port', '0', '--host', '127.0.0.1', '--config', file], { OPENAI_BASE_URL: oa.baseURL, SESSION_TIMEOUT: '90' });
+    // one process (redis storage would otherwise default to several workers, each with its own connection)
+    const r = await start(['--port', '0', '--host', '127.0.0.1', '--workers', '1', '--config', file], { OPENAI_BASE_URL: oa.baseURL, SESSION_TIMEOUT: '90' });
     await new Promise((ok) => setTimeout(ok, 500));
     await stop(r);
     expect(r.out()).toContain('redis unavailable');

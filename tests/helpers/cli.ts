@@ -10,7 +10,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * the marks of the npm script running the tests (run.mjs acts on them).
  */
 export const cleanEnv = () =>
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OPENAI|ANTHROPIC|DEGPT|TOKEN|PORT|HOST|ONES_|SESSION_|REDIS_URL|REPLACE_CHAT|PREFIX_CHAT|APPEND_CHAT|DEBUG|npm_lifecycle_)/.test(k)));
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OPENAI|ANTHROPIC|DEGPT|TOKEN|PORT|HOST|ONES_|SESSION_|REDIS_|WORKERS|REPLACE_CHAT|PREFIX_CHAT|APPEND_CHAT|DEBUG|npm_lifecycle_)/.test(k)));
 
 /** One line of the CLI's stdout: a pino record with its level by name. */
 export interface LogRecord {

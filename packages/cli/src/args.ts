@@ -17,6 +17,8 @@ Options:
   -c, --config <file>  JSON config file (env ONES_CONFIG)
   -t, --token <token>  require this token on every API route (env TOKEN)
   -d, --debug          verbose logs (env DEBUG)
+  -w, --workers <n>    worker processes on one port (env WORKERS; default 1, or
+                       min(2 x CPUs + 1, 8) with redis storage)
   -h, --help           show this help
   -v, --version        show the version
 
@@ -30,12 +32,18 @@ export interface CliArgs {
   config?: string;
   token?: string;
   debug?: boolean;
+  workers?: number;
   help?: boolean;
   version?: boolean;
 }
 
 export function parsePort(v: string, from: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`${from}: expected a port number 0-65535, got "${v}"`);
+  return Number(v);
+}
+
+export function parseWorkers(v: string, from: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new UsageError(`${from}: expected a number of workers from 1 to 64, got "${v}"`);
   return Number(v);
 }
 
@@ -52,6 +60,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         config: { type: 'string', short: 'c' },
         token: { type: 'string', short: 't' },
         debug: { type: 'boolean', short: 'd' },
+        workers: { type: 'string', short: 'w' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -66,6 +75,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     out.host = values.host;
   }
   if (values.config !== undefined) out.config = values.config;
+  if (values.workers !== undefined) out.workers = parseWorkers(values.workers, '--workers');
   if (values.token !== undefined) {
     if (!values.token) throw new UsageError('--token: must not be empty');
     out.token = values.token;

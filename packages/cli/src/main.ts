@@ -1,7 +1,9 @@
 import pino from 'pino';
 import { createProxy, ConfigError, VERSION, type Logger } from '@ones-proxy/core';
 import { createServer, type ProxyServer } from '@ones-proxy/server';
-import { HELP, parseCliArgs, parsePort, UsageError } from './args.js';
+import cluster from 'node:cluster';
+import { HELP, parseCliArgs, parsePort, parseWorkers, UsageError, type CliArgs } from './args.js';
+import { defaultWorkers, type ListeningMessage, runPrimary } from './cluster.js';
 import { loadConfig } from './load-config.js';
 import { describeProvider, startupWarnings } from './warnings.js';
 
@@ -47,7 +49,9 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
   const host = args.host ?? (env.HOST || '0.0.0.0');
   const { config, warnings, defaultDegpt } = loadConfig(args, env);
   const log = makeLogger(config.debug);
-  for (const w of [...warnings, ...startupWarnings(config, host, env)]) log.warn({}, w);
+  // in a cluster the primary said the warnings already, and says the start-up line for all workers
+  const worker = cluster.isWorker;
+  if (!worker) for (const w of [...warnings, ...startupWarnings(config, host, env)]) log.warn({}, w);
 
   const proxy = createProxy({ ...config, logger: log });
   const server = createServer(proxy, { logger: log });
@@ -67,19 +71,44 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
   const total = status.reduce((n, s) => n + s.models, 0);
   const providers = status.map((s) => describeProvider(config, s, defaultDegpt)).join(', ') || 'none';
   const chat = config.chatPaths ? `; chat paths: ${config.chatPaths.join(', ')}` : '';
-  log.info(
-    { url, providers: status, models: total, tokenRequired: !!config.token },
-    `ones-proxy ${VERSION} listening on ${url}; providers: ${providers}; ${total} models${config.token ? '; token required' : ''}${chat}`,
-  );
+  const fields = { url, providers: status, models: total, tokenRequired: !!config.token, storage: config.session.storage };
+  const line = `ones-proxy ${VERSION} listening on ${url}; providers: ${providers}; ${total} models${config.token ? '; token required' : ''}${chat}`;
+  if (worker) process.send?.({ type: 'ones:listening', line, fields } satisfies ListeningMessage);
+  else log.info(fields, line);
   return { server, url, log, stop: () => server.shutdown() };
 }
 
 /** A repeat of the stop signal within this long is the same request (a terminal signals the whole process group). */
 const SAME_SIGNAL_MS = 1000;
 
+/**
+ * The worker count: --workers, WORKERS, else the storage's default. Several workers with memory
+ * storage work, but each keeps its own sessions and routing stats: said once.
+ */
+function workersFor(args: CliArgs, env: Env, storage: 'memory' | 'redis', log: Logger): number {
+  const n = args.workers ?? (env.WORKERS ? parseWorkers(env.WORKERS, 'WORKERS') : defaultWorkers(storage));
+  if (n > 1 && storage === 'memory') log.warn({ workers: n }, `${n} workers with memory storage: each worker keeps its own sessions and routing stats (use redis storage to share them)`);
+  return n;
+}
+
+/** The primary of a cluster: validates the configuration (so a bad one exits 2 once), says its warnings, forks the workers. */
+function primary(argv: string[], env: Env): boolean {
+  const args = parseCliArgs(argv);
+  if (args.help || args.version) return false;
+  const { config, warnings } = loadConfig(args, env);
+  const log = makeLogger(config.debug);
+  const workers = workersFor(args, env, config.session.storage, log);
+  if (workers <= 1) return false;
+  const host = args.host ?? (env.HOST || '0.0.0.0');
+  for (const w of [...warnings, ...startupWarnings(config, host, env)]) log.warn({}, w);
+  runPrimary(workers, log);
+  return true;
+}
+
 export async function run(argv: string[]): Promise<void> {
   let started: Started | null;
   try {
+    if (cluster.isPrimary && primary(argv, process.env)) return;
     started = await main(argv);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
