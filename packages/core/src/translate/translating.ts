@@ -5,17 +5,18 @@ import { parseAnswer } from './answer.js';
 import type { Bridge, ContextOptions, StreamTranslator, TranslateContext } from './types.js';
 
 /** What one translating pair supplies; the bridge around it is the same for every pair. */
-export interface Translation<Body, Answer> {
+export interface Translation<Body, Answer, Ctx extends TranslateContext = TranslateContext> {
   client: ClientProtocol;
   upstream: UpstreamProtocol;
-  context(body: Body, opts: ContextOptions): TranslateContext;
-  request(body: Body, ctx: TranslateContext): object;
+  context(body: Body, opts: ContextOptions): Ctx;
+  request(body: Body, ctx: Ctx): object;
   /** the upstream's whole answer, checked against its schema before `response` reads it */
   answerSchema: z.ZodType<Answer>;
-  response(answer: Answer, ctx: TranslateContext): object;
+  /** the client's answer: an object to serialise, or its JSON already written */
+  response(answer: Answer, ctx: Ctx): object | string;
   /** the commonest answer read by pattern: the client's bytes, or null for the full path */
-  plainAnswer(text: string, ctx: TranslateContext): string | null;
-  stream(ctx: TranslateContext): StreamTranslator;
+  plainAnswer(text: string, ctx: Ctx): string | null;
+  stream(ctx: Ctx): StreamTranslator;
 }
 
 /**
@@ -23,7 +24,7 @@ export interface Translation<Body, Answer> {
  * attempt's model and stream flag set on it, the answer through its hot path or parse → schema →
  * translate → stringify, the stream through the pair's translator.
  */
-export function translatingBridge<Body, Answer>(t: Translation<Body, Answer>): Bridge<Body, TranslateContext> {
+export function translatingBridge<Body, Answer, Ctx extends TranslateContext = TranslateContext>(t: Translation<Body, Answer, Ctx>): Bridge<Body, Ctx> {
   return {
     client: t.client,
     upstream: t.upstream,
@@ -37,7 +38,10 @@ export function translatingBridge<Body, Answer>(t: Translation<Body, Answer>): B
     },
     answer(upstream, ctx) {
       const text = upstream.toString('utf8');
-      return t.plainAnswer(text, ctx) ?? JSON.stringify(t.response(parseUpstream(t.answerSchema, parseAnswer(upstream, text)), ctx));
+      const plain = t.plainAnswer(text, ctx);
+      if (plain !== null) return plain;
+      const out = t.response(parseUpstream(t.answerSchema, parseAnswer(upstream, text)), ctx);
+      return typeof out === 'string' ? out : JSON.stringify(out);
     },
     stream: t.stream,
   };

@@ -43,6 +43,8 @@ export function responsesToChat(req: ResponsesRequest, ctx: ResponsesContext, op
   if (typeof req.input === 'string') messages.push({ role: 'user', content: req.input });
   else convertItems(req.input, messages, opts.keepReasoning);
   const out: OpenAIChatRequest = { model: req.model, messages };
+  // a Responses answer always reports usage
+  if (req.stream) out.stream_options = { include_usage: true };
   if (req.max_output_tokens != null) out.max_completion_tokens = req.max_output_tokens;
   if (req.temperature != null) out.temperature = req.temperature;
   if (req.top_p != null) out.top_p = req.top_p;
