@@ -1,30 +1,36 @@
 import pino from 'pino';
-import { createProxy, ConfigError, VERSION, type Logger } from '@ones-proxy/core';
-import { createServer, type ProxyServer } from '@ones-proxy/server';
+import pretty from 'pino-pretty';
+import { createProxy, ConfigError, MemoryRouterStore, MemorySessionStore, VERSION, type Logger, type ProxyConfig } from '@ones-proxy/core';
+import { createOps, createServer, type ProxyServer } from '@ones-proxy/server';
 import { HELP, parseCliArgs, parsePort, UsageError } from './args.js';
 import { loadConfig } from './load-config.js';
+import { SwappableProxy, watchConfigFile } from './reload.js';
 import { describeProvider, startupWarnings } from './warnings.js';
 
 export interface Started {
   server: ProxyServer;
   url: string;
   log: Logger;
+  /** reads the config file again and serves it; an invalid file is refused (false) and the old config goes on */
+  reload(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 type Env = Record<string, string | undefined>;
 
 /** Secrets never reach a log line, whatever object is logged. */
-const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token'];
+const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token', '*.authCookie', 'authCookie'];
 
-/** JSON lines on stdout, levels by name ("info", "warn") rather than pino's numbers. */
-function makeLogger(debug: boolean): Logger {
-  return pino({
+/** JSON lines on stdout, levels by name ("info", "warn") rather than pino's numbers; LOG_FORMAT=pretty for a person at a terminal. */
+function makeLogger(debug: boolean, format: string | undefined): Logger {
+  const options = {
     level: debug ? 'debug' : 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { pid: process.pid },
-    formatters: { level: (label) => ({ level: label }) },
-  }) as unknown as Logger;
+  };
+  if (format === 'pretty') return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })) as unknown as Logger;
+  if (format !== undefined && format !== '' && format !== 'json') throw new ConfigError(`LOG_FORMAT: expected "json" or "pretty", got "${format}"`);
+  return pino({ ...options, formatters: { level: (label) => ({ level: label }) } }) as unknown as Logger;
 }
 
 /**
@@ -45,12 +51,35 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
   }
   const port = args.port ?? (env.PORT ? parsePort(env.PORT, 'PORT') : 7860);
   const host = args.host ?? (env.HOST || '0.0.0.0');
-  const { config, warnings, defaultDegpt } = loadConfig(args, env);
-  const log = makeLogger(config.debug);
+  const { config, warnings, defaultDegpt, file } = loadConfig(args, env);
+  const log = makeLogger(config.debug, env.LOG_FORMAT);
   for (const w of [...warnings, ...startupWarnings(config, host, env)]) log.warn({}, w);
 
-  const proxy = createProxy({ ...config, logger: log });
+  // what a reload keeps: what the router learnt, the conversations, the metrics
+  const ops = createOps({ logger: log, debug: config.debug });
+  const routerStore = new MemoryRouterStore();
+  const s = config.session;
+  const sessionStore = s.enabled ? new MemorySessionStore({ ttlMs: s.timeoutSeconds * 1000, maxSessions: s.maxSessions, maxBytes: s.maxStoreBytes }) : undefined;
+  const build = (c: ProxyConfig) => createProxy({ ...c, logger: log, observer: ops.observer, routerStore, sessionStore, statusInfo: { workers: 1 } });
+  const proxy = new SwappableProxy(build(config));
+  ops.attach(proxy);
   const server = createServer(proxy, { logger: log });
+  // the environment is the one read at start: a reload reads the file again, flags and variables as they were
+  const startEnv = { ...env };
+  const reload = async (): Promise<boolean> => {
+    let next;
+    try {
+      next = build(loadConfig(args, startEnv).config);
+    } catch (e) {
+      log.error({ file }, `config reload refused, the running config goes on: ${(e as Error).message}`);
+      return false;
+    }
+    await proxy.swap(next);
+    void next.ready();
+    log.info({ file, providers: next.providers.map((p) => p.name), chatPaths: next.config.chatPaths ?? null }, 'config reloaded');
+    return true;
+  };
+  const stopWatching = file ? watchConfigFile(file, () => void reload(), log) : () => {};
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -71,7 +100,16 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
     { url, providers: status, models: total, tokenRequired: !!config.token },
     `ones-proxy ${VERSION} listening on ${url}; providers: ${providers}; ${total} models${config.token ? '; token required' : ''}${chat}`,
   );
-  return { server, url, log, stop: () => server.shutdown() };
+  return {
+    server,
+    url,
+    log,
+    reload,
+    stop: () => {
+      stopWatching();
+      return server.shutdown();
+    },
+  };
 }
 
 /** A repeat of the stop signal within this long is the same request (a terminal signals the whole process group). */
@@ -91,7 +129,7 @@ export async function run(argv: string[]): Promise<void> {
     process.exit(1);
   }
   if (!started) return;
-  const { stop, log } = started;
+  const { stop, log, reload } = started;
   let stoppingSince = 0;
   const onSignal = (sig: string) => {
     if (stoppingSince) {
@@ -108,4 +146,8 @@ export async function run(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'SIGHUP received, reloading the config file');
+    void reload();
+  });
 }

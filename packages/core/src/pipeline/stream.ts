@@ -71,7 +71,7 @@ export async function answerStream(a: Attempt, res: UpstreamResponse, framing: F
     beforeEnd: hooks.onStreamEnd.length ? () => ended({ kind: 'complete', candidate: c, attempts: a.attempt, answer: assembly?.finish() ?? null }) : null,
     onEnd: (o: StreamOutcome) => {
       if (o.kind === 'complete') void deps.router.record(c, 'success', firstByteMs);
-      else if (o.kind === 'failed') recordFailure(deps, c, o.error, a.sentKey ? clientCredential(req.http.headers) : undefined);
+      else if (o.kind === 'failed') recordFailure(deps, req, c, o.error, a.sentKey ? clientCredential(req.http.headers) : undefined);
       else deps.log.debug({ provider: c.provider.name, model: c.model.id }, 'client left mid-stream; upstream released');
       if (o.kind !== 'complete' && hooks.onStreamEnd.length) {
         const end: StreamEnd = o.kind === 'failed' ? { kind: 'failed', candidate: c, attempts: a.attempt, error: o.error } : { kind: 'aborted', candidate: c, attempts: a.attempt };
