@@ -30,7 +30,7 @@ const CSS = `body{font:16px/1.45 system-ui,sans-serif;margin:0 auto;max-width:60
 h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.2rem 0 .4rem}
 .ok{color:#17702f}.degraded,.err{color:#a12a1a}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{padding:.3rem .4rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-.scroll{overflow-x:auto}code{font-size:.9em;word-break:break-all}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem}dt{font-weight:600}
+.scroll{overflow-x:auto}code{font-size:.9em;overflow-wrap:anywhere}td code{white-space:nowrap}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem}dt{font-weight:600}
 form{margin:1rem 0}input{font:inherit;padding:.3rem;max-width:60%}button{font:inherit;padding:.3rem .7rem}`;
 
 /** GET /: a plain server-rendered page, readable on a phone. */
@@ -49,10 +49,12 @@ export function statusPage(v: StatusView): CoreResponse {
     const now = Date.now();
     const models = d.models
       .map((m) => {
-        const cooling = m.coolingUntil !== null && m.coolingUntil > now ? new Date(m.coolingUntil).toISOString() : '—';
+        const until = m.coolingUntil !== null && m.coolingUntil > now ? new Date(m.coolingUntil).toISOString() : null;
+        // the time of day (UTC) fits a phone's column; the whole date is in the title
+        const cooling = until ? `<time datetime="${until}" title="${until}">${until.slice(11, 19)} UTC</time>` : '—';
         const rate = m.successRate === null ? '—' : `${(m.successRate * 100).toFixed(1)} %`;
         const latency = m.latencyMs === null ? '—' : `${Math.round(m.latencyMs)} ms`;
-        return `<tr><td><code>${esc(m.id)}</code></td><td>${m.calls}</td><td>${rate}</td><td>${latency}</td><td>${cooling}</td></tr>`;
+        return `<tr><td><code>${esc(m.provider)}/</code><wbr><code>${esc(m.model)}</code></td><td>${m.calls}</td><td>${rate}</td><td>${latency}</td><td>${cooling}</td></tr>`;
       })
       .join('');
     const routes = d.routes.flatMap(([method, paths, what]) => paths.map((p) => `<li><code>${method} ${esc(p)}</code> ${what}</li>`)).join('');
