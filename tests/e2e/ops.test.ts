@@ -188,7 +188,7 @@ describe('metrics, access log, status page', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('req-ops-1');
     const generated = (await fetch(r.url + '/health')).headers.get('x-request-id');
-    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-z]{8}$/);
     await until(() => r.out().includes('"requestId":"req-ops-1"'));
     const line = records(r.out()).find((l) => l.requestId === 'req-ops-1' && l.msg === 'request')!;
     expect(line).toMatchObject({ level: 'info', method: 'POST', route: '/v1/chat/completions', clientProtocol: 'openai', modelAsked: 'm-ok', modelServed: 'm-ok', provider: 'openai', attempts: 1, status: 200, tokensIn: 7, tokensOut: 5, sessionId: 'sess-ops-1' });

@@ -21,16 +21,26 @@ type Env = Record<string, string | undefined>;
 /** Secrets never reach a log line, whatever object is logged. */
 const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token', '*.authCookie', 'authCookie'];
 
-/** JSON lines on stdout, levels by name ("info", "warn") rather than pino's numbers; LOG_FORMAT=pretty for a person at a terminal. */
-function makeLogger(debug: boolean, format: string | undefined): Logger {
+/**
+ * JSON lines on stdout, levels by name ("info", "warn") rather than pino's numbers; LOG_FORMAT=pretty for a
+ * person at a terminal. `write` puts a finished JSON line on the same destination (the access log).
+ */
+function makeLogger(debug: boolean, format: string | undefined): { log: Logger; write: (line: string) => void } {
+  if (format !== undefined && format !== '' && format !== 'json' && format !== 'pretty') throw new ConfigError(`LOG_FORMAT: expected "json" or "pretty", got "${format}"`);
   const options = {
     level: debug ? 'debug' : 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { pid: process.pid },
+    formatters: { level: (label: string) => ({ level: label }) },
   };
-  if (format === 'pretty') return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })) as unknown as Logger;
-  if (format !== undefined && format !== '' && format !== 'json') throw new ConfigError(`LOG_FORMAT: expected "json" or "pretty", got "${format}"`);
-  return pino({ ...options, formatters: { level: (label) => ({ level: label }) } }) as unknown as Logger;
+  // pino-pretty reads the level by pino's numbers
+  if (format === 'pretty') {
+    const dest = pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    const { formatters: _, ...plain } = options;
+    return { log: pino(plain, dest) as unknown as Logger, write: (line) => void dest.write(line.replace('"level":"info"', '"level":30')) };
+  }
+  const dest = pino.destination({ dest: 1, sync: true });
+  return { log: pino(options, dest) as unknown as Logger, write: (line) => void dest.write(line) };
 }
 
 /**
@@ -52,11 +62,11 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
   const port = args.port ?? (env.PORT ? parsePort(env.PORT, 'PORT') : 7860);
   const host = args.host ?? (env.HOST || '0.0.0.0');
   const { config, warnings, defaultDegpt, file } = loadConfig(args, env);
-  const log = makeLogger(config.debug, env.LOG_FORMAT);
+  const { log, write } = makeLogger(config.debug, env.LOG_FORMAT);
   for (const w of [...warnings, ...startupWarnings(config, host, env)]) log.warn({}, w);
 
   // what a reload keeps: what the router learnt, the conversations, the metrics
-  const ops = createOps({ logger: log, debug: config.debug });
+  const ops = createOps({ logger: log, accessLog: write, debug: config.debug });
   const routerStore = new MemoryRouterStore();
   const s = config.session;
   const sessionStore = s.enabled ? new MemorySessionStore({ ttlMs: s.timeoutSeconds * 1000, maxSessions: s.maxSessions, maxBytes: s.maxStoreBytes }) : undefined;

@@ -57,12 +57,15 @@ export interface Observer {
 }
 
 const REC = Symbol('ones.record');
+/** generated request ids: this process's random prefix and a count (unique, and far cheaper than a UUID each) */
+const ID_PREFIX = randomUUID().slice(0, 13);
+let idCount = 0;
 type Observed = CoreRequest & { [REC]?: RequestRecord };
 
 /** The record of a request being observed, if any (for the route table to name the route). */
 export const recordOf = (req: CoreRequest): RequestRecord | undefined => (req as Observed)[REC];
 
-/** The hooks that fill a chat request's record and report failed calls. */
+/** The hooks that fill a chat request's record, keep a stream's usage frames, and report failed calls. */
 export function observerHooks(observer: Observer): ChatHooks {
   return {
     beforeAttempt(req) {
@@ -72,10 +75,34 @@ export function observerHooks(observer: Observer): ChatHooks {
         r.modelAsked = req.model;
       }
     },
+    // usage rides in a stream's first frames (Anthropic's message_start) and its last ones: those are kept, read at the end
+    onStreamChunk(req, chunk) {
+      const r = (req.http as Observed)[REC];
+      if (!r) return;
+      const t = (r as Tracked).tail ??= { first: null, prev: null, last: null };
+      if (t.first === null) t.first = chunk;
+      else {
+        t.prev = t.last;
+        t.last = chunk;
+      }
+    },
+    onStreamEnd(req, end) {
+      const r = (req.http as Observed)[REC] as Tracked | undefined;
+      if (!r) return;
+      r.outcome = end.kind === 'complete' ? 'complete' : 'cut';
+      // a cut stream has no later end to wait for; a complete one ends when its consumer is done (the wrapper's return)
+      if (end.kind !== 'complete') r.finish?.();
+    },
     onAttemptFailure: observer.attemptFailed
       ? (_req, c, error) => observer.attemptFailed!({ provider: c.provider.name, model: c.model.id, kind: failureKind(error), status: error.status })
       : undefined,
   };
+}
+
+type Chunk = string | Uint8Array;
+interface Tracked extends RequestRecord {
+  tail?: { first: Chunk | null; prev: Chunk | null; last: Chunk | null };
+  finish?: () => void;
 }
 
 /** The kind of a failed call, from the error the pipeline made of it. */
@@ -101,7 +128,7 @@ export function observeHandler(
     const started = performance.now();
     const id = header(req.headers, 'x-request-id');
     const rec: RequestRecord = {
-      id: id && id.length <= 200 ? id : randomUUID(),
+      id: id && id.length <= 200 ? id : ID_PREFIX + '-' + (++idCount).toString(36).padStart(8, '0'),
       method: req.method,
       path: req.path,
       route: 'unmatched',
@@ -141,44 +168,37 @@ export function observeHandler(
       return res;
     }
     rec.stream = true;
+    // the first chunk was looked at before the answer was committed: the stream's first byte leaves now
+    rec.ttfbMs = performance.now() - started;
     observer.streams?.(1);
     res.stream = followed(res, rec, started, observer);
     return res;
   };
 }
 
-function followed(res: CoreResponse, rec: RequestRecord, started: number, observer: Observer): AsyncIterable<string | Uint8Array> {
+/**
+ * A stream, reported when its consumer is done with it (the adapters call `return()` at the end) or when it
+ * was cut. Chunks pass through untouched: no promise of its own per chunk.
+ */
+function followed(res: CoreResponse, rec: Tracked, started: number, observer: Observer): AsyncIterable<string | Uint8Array> {
   const inner = res.stream!;
-  let over = false;
   const finish = () => {
-    if (over) return;
-    over = true;
+    if (rec.finish === undefined) return;
+    rec.finish = undefined;
     rec.durationMs = performance.now() - started;
-    rec.outcome = res.complete?.() ? 'complete' : 'cut';
+    rec.outcome ??= res.complete?.() ? 'complete' : 'cut';
+    const t = rec.tail;
+    if (t) for (const c of [t.first, t.prev, t.last]) if (c !== null) usageOfChunk(rec, c);
+    rec.tail = undefined;
     observer.streams?.(-1);
     observer.request(rec);
   };
+  rec.finish = finish;
   return {
     [Symbol.asyncIterator]() {
       const it = inner[Symbol.asyncIterator]();
-      const seen = (r: IteratorResult<string | Uint8Array>) => {
-        if (r.done) finish();
-        else {
-          rec.ttfbMs ??= performance.now() - started;
-          const v = r.value;
-          // usage rides in a few frames only: look for its key before decoding anything
-          if (typeof v === 'string' ? v.includes('_tokens"') : Buffer.from(v.buffer, v.byteOffset, v.byteLength).includes('_tokens"')) {
-            usageInto(rec, typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8'));
-          }
-        }
-        return r;
-      };
       return {
-        next: () =>
-          it.next().then(seen, (e: unknown) => {
-            finish();
-            throw e;
-          }),
+        next: () => it.next(),
         return: (value?: unknown) => {
           finish();
           return it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined });
@@ -186,6 +206,11 @@ function followed(res: CoreResponse, rec: RequestRecord, started: number, observ
       };
     },
   };
+}
+
+function usageOfChunk(rec: RequestRecord, c: Chunk): void {
+  const text = typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8');
+  if (text.includes('_tokens"')) usageInto(rec, text);
 }
 
 const USAGE = /"(prompt_tokens|completion_tokens|input_tokens|output_tokens)":(\d+)/g;

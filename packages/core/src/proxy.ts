@@ -218,13 +218,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   const observed = observer ? observeHandler(dispatch, observer, known) : dispatch;
 
   async function handle(req: CoreRequest): Promise<CoreResponse> {
-    const started = config.debug ? performance.now() : 0;
+    // the access line is the observer's (createProxy({ observer })): without one the request path logs nothing
     const res = await observed(req);
-    // an access line per request only when debugging: at info level the hot path logs nothing
-    if (config.debug) {
-      const h = res.headers;
-      log.debug({ method: req.method, path: req.path, status: res.status, model: h['x-ones-model'], provider: h['x-ones-provider'], attempts: h['x-ones-attempts'], stream: !!res.stream, ms: Math.round(performance.now() - started) }, 'request');
-    }
     // error texts can quote what an upstream echoed back, including the key it was sent
     if (res.status >= 400 && typeof res.body === 'string') res.body = redact(res.body);
     return cors ? cors.decorate(req, res) : res;

@@ -1,11 +1,18 @@
 import cluster from 'node:cluster';
 import { workerMetrics } from './cluster-metrics.js';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter, FastHistogram, key } from './fast-metrics.js';
 import type { AttemptFailure, Logger, Observer, Proxy, RequestRecord } from '@ones-proxy/core';
 
 export interface OpsOptions {
   /** where the access log goes (one info line per request); none: no access log */
   logger?: Logger;
+  /**
+   * writes one finished access line (JSON, newline-terminated, pino's record shape) to the logger's own
+   * destination: cheaper than \`logger.info(fields)\`, whose object walk and redaction cost more than the
+   * request path itself (the fields are ids, names and numbers: nothing to redact)
+   */
+  accessLog?: (line: string) => void;
   /** adds each request's upstream summary at debug */
   debug?: boolean;
   /** false: no metrics (and /metrics answers 404) */
@@ -42,12 +49,13 @@ export function createOps(options: OpsOptions = {}): Ops {
   if (options.metrics !== false) {
     const reg = (registry = new Registry());
     if (options.processMetrics !== false) collectDefaultMetrics({ register: reg });
-    const requests = new Counter({ name: 'ones_requests_total', help: 'requests answered, by route, client protocol, provider, model and status', labelNames: ['route', 'client_protocol', 'provider', 'model', 'status'], registers: [reg] });
-    const duration = new Histogram({ name: 'ones_request_duration_seconds', help: 'time from a request\'s arrival to the end of its answer (a stream\'s end)', labelNames: ['route', 'provider', 'model'], buckets: SECONDS, registers: [reg] });
-    const ttfb = new Histogram({ name: 'ones_time_to_first_byte_seconds', help: 'time from a request\'s arrival to the first byte of its answer', labelNames: ['route', 'provider', 'model'], buckets: SECONDS, registers: [reg] });
-    const failures = new Counter({ name: 'ones_upstream_failures_total', help: 'failed upstream calls, by kind: connect, timeout, status, invalid_answer', labelNames: ['provider', 'model', 'kind'], registers: [reg] });
-    const tokens = new Counter({ name: 'ones_tokens_total', help: 'tokens the upstreams reported, by direction (in, out)', labelNames: ['provider', 'model', 'direction'], registers: [reg] });
-    const failovers = new Counter({ name: 'ones_failovers_total', help: 'times a request went on to another candidate after a failed one, in answered requests', registers: [reg] });
+    const requests = new FastCounter('ones_requests_total', 'requests answered, by route, client protocol, provider, model and status', ['route', 'client_protocol', 'provider', 'model', 'status'], reg);
+    const duration = new FastHistogram('ones_request_duration_seconds', 'time from a request\'s arrival to the end of its answer (a stream\'s end)', ['route', 'provider', 'model'], SECONDS, reg);
+    const ttfb = new FastHistogram('ones_time_to_first_byte_seconds', 'time from a request\'s arrival to the first byte of its answer', ['route', 'provider', 'model'], SECONDS, reg);
+    const failures = new FastCounter('ones_upstream_failures_total', 'failed upstream calls, by kind: connect, timeout, status, invalid_answer', ['provider', 'model', 'kind'], reg);
+    const tokens = new FastCounter('ones_tokens_total', 'tokens the upstreams reported, by direction (in, out)', ['provider', 'model', 'direction'], reg);
+    const failovers = new FastCounter('ones_failovers_total', 'times a request went on to another candidate after a failed one, in answered requests', [], reg);
+    failovers.inc('', [], 0);
     const inFlight = new Gauge({ name: 'ones_streams_in_flight', help: 'streams being sent now', registers: [reg] });
     new Gauge({
       name: 'ones_models_cooling_down',
@@ -69,22 +77,30 @@ export function createOps(options: OpsOptions = {}): Ops {
     record = (r) => {
       const provider = r.provider ?? 'none';
       const model = r.modelLabel;
-      requests.inc({ route: r.route, client_protocol: r.client ?? 'none', provider, model, status: String(r.status) });
-      const l = { route: r.route, provider, model };
-      duration.observe(l, r.durationMs / 1000);
-      if (r.ttfbMs !== null) ttfb.observe(l, r.ttfbMs / 1000);
-      if (r.tokensIn) tokens.inc({ provider, model, direction: 'in' }, r.tokensIn);
-      if (r.tokensOut) tokens.inc({ provider, model, direction: 'out' }, r.tokensOut);
-      if (r.attempts > 1) failovers.inc(r.attempts - 1);
+      const client = r.client ?? 'none';
+      const status = String(r.status);
+      const rk = `${r.route}\u0001${client}\u0001${provider}\u0001${model}\u0001${status}`;
+      requests.inc(rk, [r.route, client, provider, model, status]);
+      const lk = `${r.route}\u0001${provider}\u0001${model}`;
+      const lv = [r.route, provider, model];
+      duration.observe(lk, lv, r.durationMs / 1000);
+      if (r.ttfbMs !== null) ttfb.observe(lk, lv, r.ttfbMs / 1000);
+      if (r.tokensIn) tokens.inc(`${provider}\u0001${model}\u0001in`, [provider, model, 'in'], r.tokensIn);
+      if (r.tokensOut) tokens.inc(`${provider}\u0001${model}\u0001out`, [provider, model, 'out'], r.tokensOut);
+      if (r.attempts > 1) failovers.inc('', [], r.attempts - 1);
     };
-    failed = (f) => failures.inc({ provider: f.provider, model: f.model, kind: f.kind });
+    failed = (f) => {
+      const v = [f.provider, f.model, f.kind];
+      failures.inc(key(v), v);
+    };
     streams = (d) => inFlight.inc(d);
   }
 
   const observer: Observer = {
     request(r) {
       record?.(r);
-      if (log) log.info(accessLine(r), 'request');
+      if (options.accessLog) options.accessLog(accessJson(r));
+      else if (log) log.info(accessLine(r), 'request');
       if (debug && log && r.provider !== null) log.debug({ requestId: r.id, upstream: { provider: r.provider, model: r.model, attempts: r.attempts, status: r.status, stream: r.stream, outcome: r.outcome, tokensIn: r.tokensIn, tokensOut: r.tokensOut } }, 'upstream answer');
     },
     attemptFailed(f) {
@@ -117,4 +133,18 @@ function accessLine(r: RequestRecord): Record<string, unknown> {
     sessionId: r.sessionId,
     ...(r.stream ? { stream: r.outcome } : {}),
   };
+}
+
+const str = (s: string | null) => (s === null ? 'null' : JSON.stringify(s));
+const num = (n: number | null) => (n === null ? 'null' : String(n));
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The access line as pino writes a record (level by name, time, pid, the fields, msg last), built directly. */
+function accessJson(r: RequestRecord): string {
+  return (
+    `{"level":"info","time":${Date.now()},"pid":${process.pid},"requestId":${str(r.id)},"method":${str(r.method)},"route":${str(r.route)},` +
+    `"clientProtocol":${str(r.client)},"modelAsked":${str(r.modelAsked)},"modelServed":${str(r.model)},"provider":${str(r.provider)},` +
+    `"attempts":${r.attempts},"status":${r.status},"durationMs":${round(r.durationMs)},"ttfbMs":${r.ttfbMs === null ? 'null' : round(r.ttfbMs)},` +
+    `"tokensIn":${num(r.tokensIn)},"tokensOut":${num(r.tokensOut)},"sessionId":${str(r.sessionId)}${r.stream ? `,"stream":${str(r.outcome)}` : ''},"msg":"request"}\n`
+  );
 }

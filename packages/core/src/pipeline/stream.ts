@@ -8,6 +8,7 @@ import type { UpstreamResponse } from '../providers/types.js';
 import type { StreamTranslator } from '../translate/types.js';
 import { type Attempt, answerHeaders, recordFailure, Retry } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
+import type { ChatRequest } from './request.js';
 import { fire, type StreamEnd } from './hooks.js';
 import { pumpStream, type StreamOutcome } from './pump.js';
 
@@ -67,7 +68,7 @@ export async function answerStream(a: Attempt, res: UpstreamResponse, framing: F
     scrub: translator ? null : (deps.streamRedactor?.() ?? null),
     redact: deps.redact,
     idleMs: c.provider.idleMs,
-    tap: assembly ? (chunk) => assembly.feed(chunk) : null,
+    tap: assembly || hooks.onStreamChunk.length ? tapOf(assembly, hooks.onStreamChunk, req) : null,
     beforeEnd: hooks.onStreamEnd.length ? () => ended({ kind: 'complete', candidate: c, attempts: a.attempt, answer: assembly?.finish() ?? null }) : null,
     onEnd: (o: StreamOutcome) => {
       if (o.kind === 'complete') void deps.router.record(c, 'success', firstByteMs);
@@ -85,6 +86,18 @@ export async function answerStream(a: Attempt, res: UpstreamResponse, framing: F
     stream,
     heartbeat: { frame: req.client.heartbeat, everyMs: deps.heartbeatMs },
     complete: () => progress.complete,
+  };
+}
+
+/** Feeds each chunk the client gets to the assembly and to the hooks that watch chunks. */
+function tapOf(assembly: Assembly | null, fns: readonly ((req: ChatRequest, chunk: string | Uint8Array) => void)[], req: ChatRequest): (chunk: string | Uint8Array) => void {
+  if (!assembly && fns.length === 1) {
+    const f = fns[0]!;
+    return (chunk) => f(req, chunk);
+  }
+  return (chunk) => {
+    assembly?.feed(chunk);
+    for (let i = 0; i < fns.length; i++) fns[i]!(req, chunk);
   };
 }
 
