@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -259,5 +261,22 @@ describe('/health', () => {
       await r.exited;
       await empty.close();
     }
+  });
+});
+
+describe('a cluster', () => {
+  it('the primary aggregates every worker\'s metrics (one call: aggregateWorkerMetrics)', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const app = new URL('../helpers/cluster-metrics-app.mjs', import.meta.url).pathname;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [app], { env: { ...process.env, PORT: String(port) }, timeout: 20_000 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+    );
+    // each of the two workers counted 3: the answer, from one worker, says 6
+    expect(out).toContain('ones_requests_total{route="/",client_protocol="none",provider="none",model="none",status="200"} 6');
   });
 });

@@ -23,12 +23,15 @@ interface Answered {
  */
 export function aggregateWorkerMetrics(): () => void {
   const aggregator = new AggregatorRegistry();
-  const onMessage = (worker: { send(m: unknown): boolean }, m: unknown) => {
+  const onMessage = (worker: { send(m: unknown): boolean; isConnected(): boolean }, m: unknown) => {
     if ((m as Asked | null)?.type !== ASK) return;
     const { id } = m as Asked;
+    const answer = (a: Answered) => {
+      if (worker.isConnected()) worker.send(a);
+    };
     aggregator.clusterMetrics().then(
-      (body) => worker.send({ type: ANSWER, id, contentType: aggregator.contentType, body } satisfies Answered),
-      (e: Error) => worker.send({ type: ANSWER, id, error: e.message } satisfies Answered),
+      (body) => answer({ type: ANSWER, id, contentType: aggregator.contentType, body }),
+      (e: Error) => answer({ type: ANSWER, id, error: e.message }),
     );
   };
   cluster.on('message', onMessage);
@@ -42,6 +45,8 @@ export function aggregateWorkerMetrics(): () => void {
  */
 export function workerMetrics(registry: Registry, waitMs = 3000): () => Promise<{ contentType: string; body: string }> {
   AggregatorRegistry.setRegistries([registry]);
+  // constructing one is what makes prom-client answer the primary's requests in a worker
+  new AggregatorRegistry();
   let next = 0;
   const pending = new Map<number, (a: Answered | null) => void>();
   process.on('message', (m: unknown) => {
