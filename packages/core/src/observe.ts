@@ -163,7 +163,7 @@ export function observeHandler(
     if (session !== undefined && session !== 'unavailable') rec.sessionId = session;
     if (!res.stream) {
       rec.durationMs = rec.ttfbMs = performance.now() - started;
-      if (res.status === 200 && served !== undefined && res.body !== undefined) usageInto(rec, typeof res.body === 'string' ? res.body : Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('utf8'));
+      if (res.status === 200 && served !== undefined && res.body !== undefined) usageOfChunk(rec, res.body);
       observer.request(rec);
       return res;
     }
@@ -208,16 +208,18 @@ function followed(res: CoreResponse, rec: Tracked, started: number, observer: Ob
   };
 }
 
+/** The usage in an answer or a frame: bytes are searched as they are, and only what follows `"usage"` is decoded (its keys and digits are ASCII). */
 function usageOfChunk(rec: RequestRecord, c: Chunk): void {
-  const text = typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8');
-  if (text.includes('_tokens"')) usageInto(rec, text);
+  if (typeof c === 'string') return usageInto(rec, c, c.indexOf('"usage"'));
+  const b = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+  const at = b.indexOf('"usage"');
+  if (at >= 0) usageInto(rec, b.toString('latin1', at, at + 600), 0);
 }
 
 const USAGE = /"(prompt_tokens|completion_tokens|input_tokens|output_tokens)":(\d+)/g;
 
 /** Token counts from an answer or a stream frame of either protocol; a later count replaces an earlier one (they are totals). */
-function usageInto(rec: RequestRecord, text: string): void {
-  const at = text.indexOf('"usage"');
+function usageInto(rec: RequestRecord, text: string, at: number): void {
   if (at < 0) return;
   USAGE.lastIndex = at;
   for (let m = USAGE.exec(text); m; m = USAGE.exec(text)) {

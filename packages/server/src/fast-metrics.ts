@@ -5,7 +5,10 @@ import type { Registry } from 'prom-client';
  * Registry like its own metrics (text, JSON, a cluster's aggregation), but
  * counted by one Map lookup on a key the caller builds: prom-client's own
  * label handling (an object per call, its keys sorted and hashed) was most of
- * the metrics' cost per request, measured with scripts/bench/own-cpu.mjs.
+ * the metrics' cost per request, measured with scripts/bench/own-cpu.mjs. A
+ * series is found by its label values through nested Maps: the values are
+ * mostly the same string objects each time (route patterns, names, ids),
+ * whose hashes V8 keeps, where a key joined from them is hashed anew.
  */
 interface Value {
   labels: Record<string, string | number>;
@@ -13,8 +16,16 @@ interface Value {
   metricName?: string;
 }
 
+type Label = string | number;
+interface Series<S> {
+  labels: Record<string, string>;
+  s: S;
+}
+type Level<S> = Map<Label, Level<S> | Series<S>>;
+
 abstract class FastMetric<S> {
-  protected readonly series = new Map<string, { labels: Record<string, string>; s: S }>();
+  protected readonly series: Series<S>[] = [];
+  private root: Level<S> = new Map();
   readonly aggregator = 'sum';
   abstract readonly type: 'counter' | 'histogram';
 
@@ -27,14 +38,23 @@ abstract class FastMetric<S> {
     registry.registerMetric(this as never);
   }
 
-  /** the series of one combination of labels, in `labelNames` order, by its key (the values joined by `key`) */
-  protected at(key: string, values: readonly string[]): S {
-    let e = this.series.get(key);
+  /** the series of one combination of label values, in `labelNames` order */
+  protected at(values: readonly Label[]): S {
+    let level = this.root;
+    const last = values.length - 1;
+    if (last < 0) return (this.series[0] ??= { labels: {}, s: this.fresh() }).s;
+    for (let i = 0; i < last; i++) {
+      let next = level.get(values[i]!) as Level<S> | undefined;
+      if (!next) level.set(values[i]!, (next = new Map()));
+      level = next;
+    }
+    let e = level.get(values[last]!) as Series<S> | undefined;
     if (!e) {
       const labels: Record<string, string> = {};
-      this.labelNames.forEach((n, i) => (labels[n] = values[i]!));
+      this.labelNames.forEach((n, i) => (labels[n] = String(values[i])));
       e = { labels, s: this.fresh() };
-      this.series.set(key, e);
+      level.set(values[last]!, e);
+      this.series.push(e);
     }
     return e.s;
   }
@@ -43,24 +63,22 @@ abstract class FastMetric<S> {
   abstract get(): Promise<{ name: string; help: string; type: string; values: Value[]; aggregator: string }>;
 
   reset(): void {
-    this.series.clear();
+    this.series.length = 0;
+    this.root = new Map();
   }
 }
-
-/** Joins label values into a series key. */
-export const key = (values: readonly string[]) => values.join('\u0001');
 
 export class FastCounter extends FastMetric<{ n: number }> {
   readonly type = 'counter';
   protected fresh() {
     return { n: 0 };
   }
-  inc(k: string, values: readonly string[], by = 1): void {
-    this.at(k, values).n += by;
+  inc(values: readonly Label[], by = 1): void {
+    this.at(values).n += by;
   }
   async get() {
     const values: Value[] = [];
-    for (const { labels, s } of this.series.values()) values.push({ labels, value: s.n });
+    for (const { labels, s } of this.series) values.push({ labels, value: s.n });
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
@@ -73,8 +91,8 @@ export class FastHistogram extends FastMetric<{ buckets: Float64Array; sum: numb
   protected fresh() {
     return { buckets: new Float64Array(this.bounds.length), sum: 0, count: 0 };
   }
-  observe(k: string, values: readonly string[], v: number): void {
-    const s = this.at(k, values);
+  observe(values: readonly Label[], v: number): void {
+    const s = this.at(values);
     const b = this.bounds;
     for (let i = 0; i < b.length; i++) {
       if (v <= b[i]!) {
@@ -88,7 +106,7 @@ export class FastHistogram extends FastMetric<{ buckets: Float64Array; sum: numb
   async get() {
     const values: Value[] = [];
     const bucket = `${this.name}_bucket`;
-    for (const { labels, s } of this.series.values()) {
+    for (const { labels, s } of this.series) {
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += s.buckets[i]!;

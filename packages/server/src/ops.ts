@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { workerMetrics } from './cluster-metrics.js';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { FastCounter, FastHistogram, key } from './fast-metrics.js';
+import { FastCounter, FastHistogram } from './fast-metrics.js';
 import type { AttemptFailure, Logger, Observer, Proxy, RequestRecord } from '@ones-proxy/core';
 
 export interface OpsOptions {
@@ -55,7 +55,7 @@ export function createOps(options: OpsOptions = {}): Ops {
     const failures = new FastCounter('ones_upstream_failures_total', 'failed upstream calls, by kind: connect, timeout, status, invalid_answer', ['provider', 'model', 'kind'], reg);
     const tokens = new FastCounter('ones_tokens_total', 'tokens the upstreams reported, by direction (in, out)', ['provider', 'model', 'direction'], reg);
     const failovers = new FastCounter('ones_failovers_total', 'times a request went on to another candidate after a failed one, in answered requests', [], reg);
-    failovers.inc('', [], 0);
+    failovers.inc([], 0);
     const inFlight = new Gauge({ name: 'ones_streams_in_flight', help: 'streams being sent now', registers: [reg] });
     new Gauge({
       name: 'ones_models_cooling_down',
@@ -77,22 +77,15 @@ export function createOps(options: OpsOptions = {}): Ops {
     record = (r) => {
       const provider = r.provider ?? 'none';
       const model = r.modelLabel;
-      const client = r.client ?? 'none';
-      const status = String(r.status);
-      const rk = `${r.route}\u0001${client}\u0001${provider}\u0001${model}\u0001${status}`;
-      requests.inc(rk, [r.route, client, provider, model, status]);
-      const lk = `${r.route}\u0001${provider}\u0001${model}`;
+      requests.inc([r.route, r.client ?? 'none', provider, model, r.status]);
       const lv = [r.route, provider, model];
-      duration.observe(lk, lv, r.durationMs / 1000);
-      if (r.ttfbMs !== null) ttfb.observe(lk, lv, r.ttfbMs / 1000);
-      if (r.tokensIn) tokens.inc(`${provider}\u0001${model}\u0001in`, [provider, model, 'in'], r.tokensIn);
-      if (r.tokensOut) tokens.inc(`${provider}\u0001${model}\u0001out`, [provider, model, 'out'], r.tokensOut);
-      if (r.attempts > 1) failovers.inc('', [], r.attempts - 1);
+      duration.observe(lv, r.durationMs / 1000);
+      if (r.ttfbMs !== null) ttfb.observe(lv, r.ttfbMs / 1000);
+      if (r.tokensIn) tokens.inc([provider, model, 'in'], r.tokensIn);
+      if (r.tokensOut) tokens.inc([provider, model, 'out'], r.tokensOut);
+      if (r.attempts > 1) failovers.inc([], r.attempts - 1);
     };
-    failed = (f) => {
-      const v = [f.provider, f.model, f.kind];
-      failures.inc(key(v), v);
-    };
+    failed = (f) => failures.inc([f.provider, f.model, f.kind]);
     streams = (d) => inFlight.inc(d);
   }
 
