@@ -39,7 +39,8 @@ function makeLogger(debug: boolean, format: string | undefined): { log: Logger; 
     const { formatters: _, ...plain } = options;
     return { log: pino(plain, dest) as unknown as Logger, write: (line) => void dest.write(line.replace('"level":"info"', '"level":30')) };
   }
-  const dest = pino.destination({ dest: 1, sync: true });
+  // as pino's own default: written asynchronously, flushed at exit
+  const dest = pino.destination({ dest: 1, sync: false });
   return { log: pino(options, dest) as unknown as Logger, write: (line) => void dest.write(line) };
 }
 
