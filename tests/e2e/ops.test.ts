@@ -63,7 +63,16 @@ describe('hot reload of the config file', () => {
   });
 
   it('a changed file (replaced by rename) is served within 2 s; 50 requests in flight across the swap all finish', async () => {
-    const inFlight = Array.from({ length: 50 }, () => chat(r.url, 'a-model'));
+    // 40 whole answers and 10 streams, read to their end
+    const inFlight = Array.from({ length: 50 }, (_, i) =>
+      i % 5 === 0
+        ? fetch(r.url + '/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'a-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }) }).then(async (res) => {
+            const text = await res.text();
+            expect(text).toContain('[DONE]');
+            return res;
+          })
+        : chat(r.url, 'a-model'),
+    );
     await until(() => a.chats().length >= 50);
     const t0 = performance.now();
     writeByRename(file, { providers: [{ name: 'b', type: 'openai', baseURL: b.baseURL }], chatPaths: ['/v1/chat/completions', '/team/chat'] });
@@ -191,7 +200,8 @@ describe('metrics, access log, status page', () => {
     expect(res.headers.get('x-request-id')).toBe('req-ops-1');
     const generated = (await fetch(r.url + '/health')).headers.get('x-request-id');
     expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-z]{8}$/);
-    await until(() => r.out().includes('"requestId":"req-ops-1"'));
+    // the access line, then (DEBUG) the upstream summary
+    await until(() => r.out().includes('"requestId":"req-ops-1"') && r.out().includes('"requestId":"req-ops-1","upstream"'));
     const line = records(r.out()).find((l) => l.requestId === 'req-ops-1' && l.msg === 'request')!;
     expect(line).toMatchObject({ level: 'info', method: 'POST', route: '/v1/chat/completions', clientProtocol: 'openai', modelAsked: 'm-ok', modelServed: 'm-ok', provider: 'openai', attempts: 1, status: 200, tokensIn: 7, tokensOut: 5, sessionId: 'sess-ops-1' });
     expect(typeof line.durationMs).toBe('number');

@@ -57,7 +57,8 @@ export class SwappableProxy implements Proxy {
       this.done(p);
       return res;
     }
-    // a stream holds its proxy's pools until it is over
+    // a stream holds its proxy's pools until its consumer is done with it (the adapters call return() at the
+    // end, however it ended); chunks pass through untouched, with no promise of their own
     const inner = res.stream;
     let over = false;
     const end = () => {
@@ -70,17 +71,7 @@ export class SwappableProxy implements Proxy {
       [Symbol.asyncIterator]() {
         const it = inner[Symbol.asyncIterator]();
         return {
-          next: () =>
-            it.next().then(
-              (r) => {
-                if (r.done) end();
-                return r;
-              },
-              (e: unknown) => {
-                end();
-                throw e;
-              },
-            ),
+          next: () => it.next(),
           return: (v?: unknown) => {
             end();
             return it.return ? it.return(v) : Promise.resolve({ done: true as const, value: undefined });
