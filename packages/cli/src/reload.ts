@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { CoreRequest, CoreResponse, Logger, ModelReport, Proxy } from '@ones-proxy/core';
+import { whenReturned, type CoreRequest, type CoreResponse, type Logger, type ModelReport, type Proxy } from '@ones-proxy/core';
 
 /**
  * A proxy whose configuration can be replaced while it serves: a request is
@@ -57,28 +57,14 @@ export class SwappableProxy implements Proxy {
       this.done(p);
       return res;
     }
-    // a stream holds its proxy's pools until its consumer is done with it (the adapters call return() at the
-    // end, however it ended); chunks pass through untouched, with no promise of their own
-    const inner = res.stream;
+    // a stream holds its proxy's pools until its consumer is done with it
     let over = false;
-    const end = () => {
+    res.stream = whenReturned(res.stream, () => {
       if (!over) {
         over = true;
         this.done(p);
       }
-    };
-    res.stream = {
-      [Symbol.asyncIterator]() {
-        const it = inner[Symbol.asyncIterator]();
-        return {
-          next: () => it.next(),
-          return: (v?: unknown) => {
-            end();
-            return it.return ? it.return(v) : Promise.resolve({ done: true as const, value: undefined });
-          },
-        };
-      },
-    };
+    });
     return res;
   }
 

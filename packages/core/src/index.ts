@@ -14,6 +14,6 @@ export { VERSION } from './version.js';
 export type { SessionStore, HistoryLimits } from './sessions/store.js';
 export { MemorySessionStore, type MemorySessionOptions } from './sessions/memory.js';
 export type { NeutralMessage, NeutralPart } from './sessions/neutral.js';
-export { failureKind, type AttemptFailure, type Observer, type RequestRecord } from './observe.js';
+export { failureKind, whenReturned, type AttemptFailure, type Observer, type RequestRecord } from './observe.js';
 export { MemoryRouterStore, type RouterStore } from './router/store.js';
 export type { ModelReport } from './router/router.js';

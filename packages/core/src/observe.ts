@@ -194,14 +194,22 @@ function followed(res: CoreResponse, rec: Tracked, started: number, observer: Ob
     observer.request(rec);
   };
   rec.finish = finish;
+  return whenReturned(inner, finish);
+}
+
+/**
+ * The same stream, calling `done` when its consumer returns it (the adapters do at its end, however it
+ * ended). Chunks pass through untouched: no promise of its own per chunk.
+ */
+export function whenReturned<T>(inner: AsyncIterable<T>, done: () => void): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       const it = inner[Symbol.asyncIterator]();
       return {
         next: () => it.next(),
         return: (value?: unknown) => {
-          finish();
-          return it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined });
+          done();
+          return it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined as T });
         },
       };
     },
