@@ -6,7 +6,8 @@
 // Every step runs as an asynchronous child: SIGTERM, SIGINT and SIGHUP sent to
 // this process (by a process manager, or by npm passing on its own) are
 // forwarded to the step running, and this process exits with that step's code,
-// so the server never outlives its launcher.
+// so the server never outlives its launcher. The server takes SIGHUP as "reload
+// the config file" and goes on; so does this process.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -21,7 +22,8 @@ const say = (line) => console.error(`> ${line}`);
 let current = null;
 let signalled = null;
 function onSignal(sig) {
-  signalled ??= sig;
+  // SIGHUP to a running server asks it to reload its config, not to stop: passed on, not remembered
+  if (sig !== 'SIGHUP' || !current) signalled ??= sig;
   if (current) current.kill(sig);
   else exitLike({ code: null, signal: sig });
 }

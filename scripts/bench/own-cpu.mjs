@@ -7,9 +7,11 @@
 //
 //   node scripts/bench/own-cpu.mjs [scenario …]    (default: all)
 //   ROUNDS=7 REQUESTS=20000 node scripts/bench/own-cpu.mjs a2o-stream o2a
+//   node scripts/bench/own-cpu.mjs openai-passthrough openai-passthrough-ops   (metrics + access log on: the *-ops scenarios)
 //
 // Prints the lowest and the median µs per request over ROUNDS rounds per
 // scenario, rounds of all scenarios interleaved.
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildAnswer } from './mock.mjs';
@@ -80,6 +82,26 @@ const sessionProxy = createProxy({
   ],
 });
 
+// operations on: metrics (prom-client) and the access log (pino, the CLI's options) writing to a stream
+// that discards, so what is measured is building and formatting the line, not the terminal
+const { createOps } = await import(pathToFileURL(join(root, 'packages/server/dist/index.js')).href);
+const pino = createRequire(join(root, 'packages/cli/package.json'))('pino');
+const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token', '*.authCookie', 'authCookie'];
+const discard = { write() {} };
+const opsLog = pino({ level: 'info', redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid }, formatters: { level: (label) => ({ level: label }) } }, discard);
+// as the CLI has it: the access line goes straight to the logger's destination
+const ops = createOps({ logger: opsLog, accessLog: (line) => discard.write(line) });
+const opsProxy = createProxy({
+  dispatcher,
+  logger: opsLog,
+  observer: ops.observer,
+  providers: [
+    { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: KEY, models: ['m'] },
+    { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: KEY, models: ['c'] },
+  ],
+});
+ops.attach(opsProxy);
+
 const OA = { path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer k' } };
 const AN = { path: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } };
 const RS = { path: '/v1/responses', headers: { 'content-type': 'application/json', authorization: 'Bearer k' } };
@@ -96,6 +118,9 @@ const SCENARIOS = {
   // the answer kept for previous_response_id (the API's default)
   'r2o-stream': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true, store: false })) },
   'r2o-stream-stored': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true })) },
+  'openai-passthrough-ops': { ...OA, body: body({ model: 'm' }), proxy: opsProxy },
+  'openai-passthrough-stream-ops': { ...OA, body: body({ model: 'm', stream: true, stream_options: { include_usage: true } }), proxy: opsProxy },
+  'a2o-stream-ops': { ...AN, body: body({ model: 'm', stream: true }), proxy: opsProxy },
   'openai-session': { ...OA, body: body({ model: 'm', session_id: 'bench-openai' }), proxy: sessionProxy },
   'anthropic-session-stream': { ...AN, body: body({ model: 'c', stream: true, session_id: 'bench-anthropic' }), proxy: sessionProxy },
 };

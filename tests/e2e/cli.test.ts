@@ -254,7 +254,7 @@ describe('ones-proxy CLI start-up warnings', () => {
 });
 
 describe('ones-proxy CLI logs', () => {
-  it('--debug logs one line per request saying which model answered, and no secret', async () => {
+  it('one line per request saying which model answered, and no secret, with --debug too', async () => {
     const up = await startMockUpstream({ protocol: 'openai', models: ['m1'] });
     const r = await start(['--port', '0', '--host', '127.0.0.1', '--debug'], { OPENAI_BASE_URL: up.baseURL, OPENAI_API_KEY: 'sk-debug-secret-123456' });
     try {
@@ -262,7 +262,7 @@ describe('ones-proxy CLI logs', () => {
       expect(res.status).toBe(200);
       for (let i = 0; i < 40 && !r.out().includes('"msg":"request"'); i++) await new Promise((ok) => setTimeout(ok, 50));
       const line = records(r.out()).find((l) => l.msg === 'request');
-      expect(line).toMatchObject({ level: 'debug', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'm1', provider: 'openai', attempts: '1' });
+      expect(line).toMatchObject({ level: 'info', method: 'POST', route: '/v1/chat/completions', status: 200, modelServed: 'm1', provider: 'openai', attempts: 1 });
       expect(r.out()).not.toContain('sk-debug-secret-123456');
     } finally {
       await stop(r);

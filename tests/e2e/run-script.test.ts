@@ -64,11 +64,15 @@ describe('scripts/run.mjs start', () => {
     expect(r.out()).toContain('SIGTERM received, finishing requests in flight');
   });
 
-  // the cli has no SIGHUP handler yet (config reload is not built), so SIGHUP ends it
-  it('SIGHUP is passed on too; run.mjs dies of the signal that ended its child', async () => {
+  it('SIGHUP is passed on and reloads the config: the server goes on, and a later SIGTERM still ends both with 0', async () => {
     const r = await start();
     r.proc.kill('SIGHUP');
-    expect(await r.exited).toBe('SIGHUP');
+    expect(await until(() => r.out().includes('"msg":"config reloaded"'))).toBe(true);
+    expect(r.out()).toContain('SIGHUP received, reloading the config file');
+    expect(alive(r.server) && alive(r.proc.pid!)).toBe(true);
+    expect((await fetch(r.url + '/health')).status).toBe(200);
+    r.proc.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
     expect(alive(r.server)).toBe(false);
     expect(await listening(r.url)).toBe(false);
   });

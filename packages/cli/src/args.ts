@@ -14,7 +14,7 @@ One endpoint in front of many LLM providers (OpenAI and Anthropic protocols).
 Options:
   -p, --port <n>       port to listen on (env PORT, default 7860)
   -H, --host <addr>    address to bind (env HOST, default 0.0.0.0)
-  -c, --config <file>  JSON config file (env ONES_CONFIG)
+  -c, --config <file>  JSON config file (env ONES_CONFIG); watched, and reloaded on SIGHUP
   -t, --token <token>  require this token on every API route (env TOKEN)
   -d, --debug          verbose logs (env DEBUG)
   -w, --workers <n>    worker processes on one port (env WORKERS; default 1, or
@@ -24,6 +24,8 @@ Options:
 
 Providers come from OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY /
 ANTHROPIC_BASE_URL, DEGPT_* and the config file's "providers" array.
+Logs are JSON lines; LOG_FORMAT=pretty for a terminal. /metrics needs the
+token unless METRICS_PUBLIC=true.
 `;
 
 export interface CliArgs {

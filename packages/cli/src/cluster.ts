@@ -25,8 +25,8 @@ const DRAIN_MS = 15_000;
  * The primary of `WORKERS=N`: forks N workers that share the port
  * (node:cluster), says the start-up line once (with the worker count) when
  * the first worker listens, replaces a worker that dies (backing off so a
- * crash loop does not spin), and on SIGTERM/SIGINT lets every worker drain
- * its requests, then exits 0.
+ * crash loop does not spin), passes SIGHUP on (every worker reloads), and on
+ * SIGTERM/SIGINT lets every worker drain its requests, then exits 0.
  */
 export function runPrimary(workers: number, log: Logger): void {
   let stopping = false;
@@ -34,7 +34,8 @@ export function runPrimary(workers: number, log: Logger): void {
   const deaths: number[] = [];
 
   const fork = (): Worker => {
-    const w = cluster.fork();
+    // the worker count, for the status page
+    const w = cluster.fork({ ONES_WORKERS: String(workers) });
     w.on('message', (m: unknown) => {
       if (!isListening(m)) return;
       log.info({ worker: w.id, workerPid: w.process.pid }, 'worker ready');
@@ -76,4 +77,9 @@ export function runPrimary(workers: number, log: Logger): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // a reload: every worker reads the config file again
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, `SIGHUP received, ${workers} workers reloading the config file`);
+    for (const w of Object.values(cluster.workers ?? {})) if (w && !w.isDead()) w.process.kill('SIGHUP');
+  });
 }

@@ -1,32 +1,63 @@
 import pino from 'pino';
-import { createProxy, ConfigError, VERSION, type Logger } from '@ones-proxy/core';
-import { createServer, type ProxyServer } from '@ones-proxy/server';
+import pretty from 'pino-pretty';
 import cluster from 'node:cluster';
+import {
+  createProxy,
+  ConfigError,
+  FallbackRouterStore,
+  MemoryRouterStore,
+  MemorySessionStore,
+  RedisConnection,
+  RedisRouterStore,
+  RedisSessionStore,
+  VERSION,
+  type Logger,
+  type ProxyConfig,
+  type RouterStore,
+  type SessionStore,
+} from '@ones-proxy/core';
+import { aggregateWorkerMetrics, createOps, createServer, type ProxyServer } from '@ones-proxy/server';
 import { HELP, parseCliArgs, parsePort, parseWorkers, UsageError, type CliArgs } from './args.js';
 import { defaultWorkers, type ListeningMessage, runPrimary } from './cluster.js';
 import { loadConfig } from './load-config.js';
+import { SwappableProxy, watchConfigFile } from './reload.js';
 import { describeProvider, startupWarnings } from './warnings.js';
 
 export interface Started {
   server: ProxyServer;
   url: string;
   log: Logger;
+  /** reads the config file again and serves it; an invalid file is refused (false) and the old config goes on */
+  reload(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 type Env = Record<string, string | undefined>;
 
 /** Secrets never reach a log line, whatever object is logged. */
-const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token'];
+const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token', '*.authCookie', 'authCookie'];
 
-/** JSON lines on stdout, levels by name ("info", "warn") rather than pino's numbers. */
-function makeLogger(debug: boolean): Logger {
-  return pino({
+/**
+ * JSON lines on stdout, levels by name ("info", "warn") rather than pino's numbers; LOG_FORMAT=pretty for a
+ * person at a terminal. `write` puts a finished JSON line on the same destination (the access log).
+ */
+function makeLogger(debug: boolean, format: string | undefined): { log: Logger; write: (line: string) => void } {
+  if (format !== undefined && format !== '' && format !== 'json' && format !== 'pretty') throw new ConfigError(`LOG_FORMAT: expected "json" or "pretty", got "${format}"`);
+  const options = {
     level: debug ? 'debug' : 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { pid: process.pid },
-    formatters: { level: (label) => ({ level: label }) },
-  }) as unknown as Logger;
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  // pino-pretty reads the level by pino's numbers
+  if (format === 'pretty') {
+    const dest = pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    const { formatters: _, ...plain } = options;
+    return { log: pino(plain, dest) as unknown as Logger, write: (line) => void dest.write(line.replace('"level":"info"', '"level":30')) };
+  }
+  // as pino's own default: written asynchronously, flushed at exit
+  const dest = pino.destination({ dest: 1, sync: false });
+  return { log: pino(options, dest) as unknown as Logger, write: (line) => void dest.write(line) };
 }
 
 /**
@@ -47,14 +78,42 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
   }
   const port = args.port ?? (env.PORT ? parsePort(env.PORT, 'PORT') : 7860);
   const host = args.host ?? (env.HOST || '0.0.0.0');
-  const { config, warnings, defaultDegpt } = loadConfig(args, env);
-  const log = makeLogger(config.debug);
+  const { config, warnings, defaultDegpt, file } = loadConfig(args, env);
+  const { log, write } = makeLogger(config.debug, env.LOG_FORMAT);
   // in a cluster the primary said the warnings already, and says the start-up line for all workers
   const worker = cluster.isWorker;
   if (!worker) for (const w of [...warnings, ...startupWarnings(config, host, env)]) log.warn({}, w);
 
-  const proxy = createProxy({ ...config, logger: log });
+  // what a reload keeps: what the router learnt, the conversations, the metrics
+  const ops = createOps({ logger: log, accessLog: write, debug: config.debug });
+  // the stores (and their Redis connection) are built here, once: every reloaded config goes on with them
+  const s = config.session;
+  const redis = s.storage === 'redis' ? new RedisConnection({ url: s.redisUrl, prefix: s.redisPrefix, commandTimeoutMs: s.redisCommandTimeoutMs, options: s.redisOptions as never }, log) : null;
+  void redis?.redis();
+  const routerStore: RouterStore = redis ? new FallbackRouterStore(new RedisRouterStore(redis), log) : new MemoryRouterStore();
+  const ttlMs = s.timeoutSeconds * 1000;
+  const sessionStore: SessionStore | undefined = !s.enabled ? undefined : redis ? new RedisSessionStore(redis, ttlMs) : new MemorySessionStore({ ttlMs, maxSessions: s.maxSessions, maxBytes: s.maxStoreBytes });
+  const statusInfo = { workers: Number(env.ONES_WORKERS ?? 1), ...(redis ? { storageUp: async () => redis.up } : {}) };
+  const build = (c: ProxyConfig) => createProxy({ ...c, logger: log, observer: ops.observer, routerStore, sessionStore, statusInfo });
+  const proxy = new SwappableProxy(build(config));
+  ops.attach(proxy);
   const server = createServer(proxy, { logger: log });
+  // the environment is the one read at start: a reload reads the file again, flags and variables as they were
+  const startEnv = { ...env };
+  const reload = async (): Promise<boolean> => {
+    let next;
+    try {
+      next = build(loadConfig(args, startEnv).config);
+    } catch (e) {
+      log.error({ file }, `config reload refused, the running config goes on: ${(e as Error).message}`);
+      return false;
+    }
+    await proxy.swap(next);
+    void next.ready();
+    log.info({ file, providers: next.providers.map((p) => p.name), chatPaths: next.config.chatPaths ?? null }, 'config reloaded');
+    return true;
+  };
+  const stopWatching = file ? watchConfigFile(file, () => void reload(), log) : () => {};
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -75,7 +134,17 @@ export async function main(argv: string[], env: Env = process.env, print: (line:
   const line = `ones-proxy ${VERSION} listening on ${url}; providers: ${providers}; ${total} models${config.token ? '; token required' : ''}${chat}`;
   if (worker) process.send?.({ type: 'ones:listening', line, fields } satisfies ListeningMessage);
   else log.info(fields, line);
-  return { server, url, log, stop: () => server.shutdown() };
+  return {
+    server,
+    url,
+    log,
+    reload,
+    stop: async () => {
+      stopWatching();
+      await server.shutdown();
+      await redis?.close();
+    },
+  };
 }
 
 /** A repeat of the stop signal within this long is the same request (a terminal signals the whole process group). */
@@ -96,11 +165,13 @@ function primary(argv: string[], env: Env): boolean {
   const args = parseCliArgs(argv);
   if (args.help || args.version) return false;
   const { config, warnings } = loadConfig(args, env);
-  const log = makeLogger(config.debug);
+  const { log } = makeLogger(config.debug, env.LOG_FORMAT);
   const workers = workersFor(args, env, config.session.storage, log);
   if (workers <= 1) return false;
   const host = args.host ?? (env.HOST || '0.0.0.0');
   for (const w of [...warnings, ...startupWarnings(config, host, env)]) log.warn({}, w);
+  // each worker's /metrics answers with every worker's figures, gathered here
+  aggregateWorkerMetrics();
   runPrimary(workers, log);
   return true;
 }
@@ -120,7 +191,7 @@ export async function run(argv: string[]): Promise<void> {
     process.exit(1);
   }
   if (!started) return;
-  const { stop, log } = started;
+  const { stop, log, reload } = started;
   let stoppingSince = 0;
   const onSignal = (sig: string) => {
     if (stoppingSince) {
@@ -137,4 +208,8 @@ export async function run(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'SIGHUP received, reloading the config file');
+    void reload();
+  });
 }

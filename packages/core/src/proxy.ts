@@ -4,7 +4,8 @@ import { parseOptions, type ProxyConfig, type ProxyOptionsInput } from './config
 import { ProxyError } from './errors.js';
 import { makeTokenCheck } from './http/auth.js';
 import { countTokens } from './http/count-tokens.js';
-import { homePage, type HomeRoute } from './http/home.js';
+import { statusPage, type StatusView } from './http/status-page.js';
+import { observeHandler, observerHooks, recordOf, type Observer } from './observe.js';
 import { modelResponse, modelsResponse } from './http/models.js';
 import { statsResponse } from './http/stats.js';
 import { clearSession, getSession } from './http/sessions.js';
@@ -48,6 +49,10 @@ export interface ProxyOptions extends ProxyOptionsInput {
   hooks?: readonly ChatHooks[];
   /** where conversations live; default: this process's memory, bounded by `session` */
   sessionStore?: SessionStore;
+  /** operations (metrics, access log): sees each request at its end, serves /metrics; one observer may outlive several proxies */
+  observer?: Observer;
+  /** what the status page says of the process: worker count, whether the shared store answers */
+  statusInfo?: { workers?: number; storageUp?: () => Promise<boolean> };
 }
 
 export interface Proxy {
@@ -59,6 +64,12 @@ export interface Proxy {
   ready(): Promise<void>;
   /** providers and how many models each listed */
   status(): { provider: string; models: number; error?: string }[];
+  /** liveness: degraded (with the reason) when no provider lists a model */
+  health(): { status: 'ok' | 'degraded'; reason?: string };
+  /** per-model routing figures, `auto`'s order of preference */
+  stats(): ReturnType<Router['stats']>;
+  /** how many sessions are stored; null when sessions are off */
+  sessionCount(): Promise<number | null>;
   /** whether a path is one of the proxy's routes (a middleware passes the others on) */
   matches(path: string): boolean;
   readonly config: ProxyConfig;
@@ -80,9 +91,11 @@ const STATS_PATHS = ['/api/v1/stats'];
 const SESSION_CLEAR_PATHS = ['/api/v1/session/clear'];
 const SESSION_PATHS = ['/api/v1/session/:id'];
 const RESPONSE_PATHS = ['/v1/responses/:id', '/api/v1/responses/:id'];
+const started = Date.now();
+type HomeRoute = [method: string, paths: readonly string[], what: string];
 
 export function createProxy(options: ProxyOptions = {}): Proxy {
-  const { logger, dispatcher, routerStore, hooks: features, sessionStore, ...rest } = options;
+  const { logger, dispatcher, routerStore, hooks: features, sessionStore, observer, statusInfo, ...rest } = options;
   const config = parseOptions(rest);
   const secrets = [config.token, ...config.providers.flatMap((p) => [p.apiKey, p.type === 'degpt' ? p.authCookie : undefined])];
   const redact = makeRedactor(secrets);
@@ -96,7 +109,9 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   const catalog = new Catalog(providers, config.cacheDurationSeconds * 1000, log);
   const s = config.session;
   // one connection for the sessions and the routing state; connecting starts now, so an unreachable Redis is said at start-up
-  const redis = s.storage === 'redis' ? new RedisConnection({ url: s.redisUrl, prefix: s.redisPrefix, commandTimeoutMs: s.redisCommandTimeoutMs, options: s.redisOptions as RedisOptions | undefined }, log) : null;
+  // (only for the stores not given: a caller that passes both keeps its own connection)
+  const needsRedis = s.storage === 'redis' && (!routerStore || (s.enabled && !sessionStore));
+  const redis = needsRedis ? new RedisConnection({ url: s.redisUrl, prefix: s.redisPrefix, commandTimeoutMs: s.redisCommandTimeoutMs, options: s.redisOptions as RedisOptions | undefined }, log) : null;
   void redis?.redis();
   const router = new Router(catalog, {
     store: routerStore ?? (redis ? new FallbackRouterStore(new RedisRouterStore(redis), log) : new MemoryRouterStore()),
@@ -115,6 +130,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
   const answers = redis ? new RedisAnswerStore(redis, ttlMs) : new MemoryAnswerStore({ ttlMs, maxEntries: s.maxSessions, maxBytes: s.maxStoreBytes });
   hooks.add(continuationHooks({ store: answers, tokenSet: tokenOk !== null, log }));
   for (const f of features ?? []) hooks.add(f);
+  if (observer) hooks.add(observerHooks(observer));
   const deps: PipelineDeps = {
     router,
     log,
@@ -147,7 +163,35 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     ['POST', SESSION_CLEAR_PATHS, 'forget a session'],
     ['GET', SESSION_PATHS.map((p) => p.replace(':id', '{id}')), 'a session\'s stored history'],
     ['GET', ['/health'], 'liveness'],
+    ['GET', ['/metrics'], 'Prometheus metrics'],
   ];
+  const health = (): { status: 'ok' | 'degraded'; reason?: string } => {
+    if (!catalog.loaded) return { status: 'ok' };
+    if (providers.length === 0) return { status: 'degraded', reason: 'no provider is configured' };
+    const status = catalog.status();
+    if (status.some((p) => p.models > 0)) return { status: 'ok' };
+    const errors = status.filter((p) => p.error).map((p) => `${p.provider}: ${p.error}`);
+    return { status: 'degraded', reason: `no provider lists a model${errors.length ? ` (${errors.join('; ')})` : ''}` };
+  };
+  const statusView = async (req: CoreRequest): Promise<StatusView> => {
+    const h = health();
+    const shown = !tokenOk || tokenOk(req.headers) || tokenOk({ authorization: `Bearer ${new URLSearchParams(req.search).get('token') ?? ''}` });
+    if (!shown) return { version: VERSION, health: h, detail: null };
+    const up = statusInfo?.storageUp ? await statusInfo.storageUp().catch(() => false) : redis ? redis.up : null;
+    return {
+      version: VERSION,
+      health: h,
+      detail: {
+        uptimeSeconds: (Date.now() - started) / 1000,
+        workers: statusInfo?.workers ?? 1,
+        storage: { kind: s.storage, up },
+        providers: catalog.status(),
+        models: await router.stats(),
+        chatPaths,
+        routes: home,
+      },
+    };
+  };
   const routes = new RouteTable()
     .add(chatPaths, { protocol: openai, methods: { POST: (r) => runChat(openai, r, deps) } })
     .add(MESSAGES_PATHS, { protocol: anthropic, methods: { POST: (r) => runChat(anthropic, r, deps) } })
@@ -188,17 +232,31 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       },
     })
     .add(SESSION_PATHS, { protocol: openai, methods: { GET: (r, p) => getSession(r, sessionsOn(), tokenOk !== null, p.id!) } })
-    .add(['/health'], { protocol: openai, open: true, methods: { GET: () => json(200, { status: 'ok', version: VERSION }) } })
-    .add(['/'], { protocol: openai, open: true, methods: { GET: () => homePage(VERSION, home, catalog.entries().length) } });
+    .add(['/health'], { protocol: openai, open: true, methods: { GET: () => json(200, { ...health(), version: VERSION }) } })
+    .add(['/metrics'], {
+      protocol: openai,
+      open: config.metricsPublic,
+      methods: {
+        GET: async () => {
+          if (!observer?.metrics) throw new ProxyError(404, 'metrics are not collected here (no observer with metrics was given)');
+          const m = await observer.metrics();
+          return { status: 200, headers: { 'content-type': m.contentType }, body: m.body };
+        },
+      },
+    })
+    .add(['/'], { protocol: openai, open: true, methods: { GET: async (r) => statusPage(await statusView(r)) } });
+
+  let knownOf: { entries: readonly unknown[]; ids: Set<string> } | null = null;
+  const known = (model: string) => {
+    const entries = catalog.entries();
+    if (knownOf?.entries !== entries) knownOf = { entries, ids: new Set(entries.flatMap((e) => [e.model.id, e.key])) };
+    return knownOf.ids.has(model);
+  };
+  const observed = observer ? observeHandler(dispatch, observer, known) : dispatch;
 
   async function handle(req: CoreRequest): Promise<CoreResponse> {
-    const started = config.debug ? performance.now() : 0;
-    const res = await dispatch(req);
-    // an access line per request only when debugging: at info level the hot path logs nothing
-    if (config.debug) {
-      const h = res.headers;
-      log.debug({ method: req.method, path: req.path, status: res.status, model: h['x-ones-model'], provider: h['x-ones-provider'], attempts: h['x-ones-attempts'], stream: !!res.stream, ms: Math.round(performance.now() - started) }, 'request');
-    }
+    // the access line is the observer's (createProxy({ observer })): without one the request path logs nothing
+    const res = await observed(req);
     // error texts can quote what an upstream echoed back, including the key it was sent
     if (res.status >= 400 && typeof res.body === 'string') res.body = redact(res.body);
     return cors ? cors.decorate(req, res) : res;
@@ -208,6 +266,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     const match = routes.match(req.path);
     if (!match) return errorResponse(announcedProtocol(req), new ProxyError(404, `no route for ${req.method} ${req.path}`));
     const { route, params } = match;
+    if (observer) recordOf(req)!.route = match.pattern;
     const handler = route.methods[(req.method === 'HEAD' ? 'GET' : req.method) as 'GET' | 'POST' | 'DELETE'];
     if (!handler) {
       const preflight = req.method === 'OPTIONS' && cors?.preflight(req, Object.keys(route.methods).join(', '));
@@ -236,6 +295,9 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     matches: (path) => routes.match(path) !== undefined,
     ready: () => catalog.refresh(),
     status: () => catalog.status(),
+    health,
+    stats: () => router.stats(),
+    sessionCount: async () => (sessions ? sessions.size() : null),
     config,
     providers,
     storage: () => ({ kind: redis ? 'redis' : 'memory', up: redis?.up ?? true }),
@@ -245,7 +307,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     },
     async close() {
       catalog.stop();
-      await sessions?.close();
+      // a store the caller gave outlives this proxy (a reloaded config goes on with it)
+      if (!sessionStore) await sessions?.close();
       await redis?.close();
       await pools.close();
     },

@@ -130,6 +130,7 @@ export function resolveOptions(
   };
   set('token', env.TOKEN || undefined, 'TOKEN');
   set('debug', bool('DEBUG', env.DEBUG), 'DEBUG');
+  set('metricsPublic', bool('METRICS_PUBLIC', env.METRICS_PUBLIC), 'METRICS_PUBLIC');
   set('cacheDurationSeconds', num('CACHE_DURATION', env.CACHE_DURATION), 'CACHE_DURATION');
   const cooldown = num('COOLDOWN', env.COOLDOWN);
   if (cooldown !== undefined) {

@@ -139,6 +139,8 @@ export const optionsSchema = z.strictObject({
   /** max_tokens sent to Anthropic upstreams when the client gave none */
   defaultMaxTokens: z.number().int().positive().default(4096),
   debug: z.boolean().default(false),
+  /** /metrics answers without TOKEN (for a scraper on a private network) */
+  metricsPublic: z.boolean().default(false),
   /** off unless set: origins allowed to call from a browser, or ["*"] */
   cors: z.strictObject({ origins: z.array(z.string().min(1)).min(1) }).optional(),
 });

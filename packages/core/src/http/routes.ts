@@ -15,6 +15,8 @@ export interface Route {
 
 export interface Match {
   route: Route;
+  /** the path as the route was added ("/api/v1/session/:id"): a bounded name for logs and metrics */
+  pattern: string;
   params: Readonly<Record<string, string>>;
 }
 
@@ -23,6 +25,7 @@ const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 interface ParamRoute {
   /** the path's segments; a `:name` segment takes any one non-empty segment, a last `*name` the rest of the path */
   segments: string[];
+  pattern: string;
   route: Route;
 }
 
@@ -36,21 +39,23 @@ export class RouteTable {
 
   add(paths: readonly string[], route: Route): this {
     for (const p of paths) {
-      if (p.includes('/:') || p.includes('/*')) this.withParams.push({ segments: p.split('/'), route });
+      if (p.includes('/:') || p.includes('/*')) this.withParams.push({ segments: p.split('/'), pattern: p, route });
       else this.exact.set(p, route);
     }
     return this;
   }
 
   match(path: string): Match | undefined {
-    const route = this.exact.get(path) ?? (path.length > 1 && path.endsWith('/') ? this.exact.get(path.slice(0, -1)) : undefined);
-    if (route) return { route, params: NO_PARAMS };
+    let route = this.exact.get(path);
+    if (route) return { route, pattern: path, params: NO_PARAMS };
+    if (path.length > 1 && path.endsWith('/')) route = this.exact.get(path.slice(0, -1));
+    if (route) return { route, pattern: path.slice(0, -1), params: NO_PARAMS };
     return this.withParams.length ? this.matchParams(path) : undefined;
   }
 
   private matchParams(path: string): Match | undefined {
     const parts = path.split('/');
-    for (const { segments, route } of this.withParams) {
+    for (const { segments, pattern, route } of this.withParams) {
       const rest = segments.at(-1)!.startsWith('*');
       if (rest ? parts.length < segments.length : segments.length !== parts.length) continue;
       const params: Record<string, string> = {};
@@ -66,7 +71,7 @@ export class RouteTable {
           else params[s.slice(1)] = safeDecode(parts[i]!);
         } else ok = s === parts[i];
       }
-      if (ok) return { route, params };
+      if (ok) return { route, pattern, params };
     }
     return undefined;
   }

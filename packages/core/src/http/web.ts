@@ -33,6 +33,8 @@ export function toWebHandler(handle: (req: CoreRequest) => Promise<CoreResponse>
         const r = await it.next();
         if (r.done) {
           keepAlive?.stop();
+          // as the node adapter does: the stream's consumers learn that it is over
+          await it.return?.();
           controller.close();
           return;
         }

@@ -49,8 +49,10 @@ export function answerHeaders(a: Attempt, stream: boolean): Record<string, strin
  * Records a failed call; not awaited, so the next candidate never waits on the store. The log line names
  * the upstream's address (clients see only the provider's name) and masks the client's key an upstream echoed.
  */
-export function recordFailure(deps: PipelineDeps, c: Candidate, err: ProxyError, clientKey: string | undefined): void {
+export function recordFailure(deps: PipelineDeps, req: ChatRequest, c: Candidate, err: ProxyError, clientKey: string | undefined): void {
   const message = clientKey && clientKey.length >= 6 ? err.message.split(clientKey).join('[redacted]') : err.message;
   deps.log.warn({ provider: c.provider.name, upstream: c.provider.origin, model: c.model.id, status: err.status, err: message }, 'upstream attempt failed');
   void deps.router.record(c, 'failure');
+  const fns = deps.hooks.onAttemptFailure;
+  for (let i = 0; i < fns.length; i++) fns[i]!(req, c, err);
 }

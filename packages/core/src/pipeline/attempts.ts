@@ -83,7 +83,7 @@ export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<Co
       }
       if (!(out instanceof Retry)) return out;
       lastError = out.error;
-      if (out.counts) recordFailure(deps, c, out.error, key);
+      if (out.counts) recordFailure(deps, req, c, out.error, key);
     }
     return null;
   };

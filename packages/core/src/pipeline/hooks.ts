@@ -37,6 +37,10 @@ export interface ChatHooks {
   afterAnswer?(req: ChatRequest, answer: Answer): void | Promise<void>;
   /** a stream's end; a complete stream's is awaited before its last bytes are sent */
   onStreamEnd?(req: ChatRequest, end: StreamEnd): void | Promise<void>;
+  /** each chunk a stream's client gets, as it passes (synchronous, nothing awaited) */
+  onStreamChunk?(req: ChatRequest, chunk: string | Uint8Array): void;
+  /** a candidate's call failed (before or during its answer) and counts against it; never awaited */
+  onAttemptFailure?(req: ChatRequest, candidate: Candidate, error: ProxyError): void;
   /** this feature reads what was streamed (`end.answer`): streams are assembled while they pass */
   assembleStreams?: boolean;
 }
@@ -51,12 +55,16 @@ export class Hooks {
   readonly beforeAttempt: Fn<'beforeAttempt'>[] = [];
   readonly afterAnswer: Fn<'afterAnswer'>[] = [];
   readonly onStreamEnd: Fn<'onStreamEnd'>[] = [];
+  readonly onAttemptFailure: Fn<'onAttemptFailure'>[] = [];
+  readonly onStreamChunk: Fn<'onStreamChunk'>[] = [];
   assembleStreams = false;
 
   add(h: ChatHooks): this {
     if (h.beforeAttempt) this.beforeAttempt.push(h.beforeAttempt.bind(h));
     if (h.afterAnswer) this.afterAnswer.push(h.afterAnswer.bind(h));
     if (h.onStreamEnd) this.onStreamEnd.push(h.onStreamEnd.bind(h));
+    if (h.onAttemptFailure) this.onAttemptFailure.push(h.onAttemptFailure.bind(h));
+    if (h.onStreamChunk) this.onStreamChunk.push(h.onStreamChunk.bind(h));
     if (h.assembleStreams) this.assembleStreams = true;
     return this;
   }

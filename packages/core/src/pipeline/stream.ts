@@ -8,6 +8,7 @@ import type { UpstreamResponse } from '../providers/types.js';
 import type { StreamTranslator } from '../translate/types.js';
 import { type Attempt, answerHeaders, recordFailure, Retry } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
+import type { ChatRequest } from './request.js';
 import { fire, type StreamEnd } from './hooks.js';
 import { pumpStream, type StreamOutcome } from './pump.js';
 
@@ -67,11 +68,11 @@ export async function answerStream(a: Attempt, res: UpstreamResponse, framing: F
     scrub: translator ? null : (deps.streamRedactor?.() ?? null),
     redact: deps.redact,
     idleMs: c.provider.idleMs,
-    tap: assembly ? (chunk) => assembly.feed(chunk) : null,
+    tap: assembly || hooks.onStreamChunk.length ? tapOf(assembly, hooks.onStreamChunk, req) : null,
     beforeEnd: hooks.onStreamEnd.length ? () => ended({ kind: 'complete', candidate: c, attempts: a.attempt, answer: assembly?.finish() ?? null }) : null,
     onEnd: (o: StreamOutcome) => {
       if (o.kind === 'complete') void deps.router.record(c, 'success', firstByteMs);
-      else if (o.kind === 'failed') recordFailure(deps, c, o.error, a.sentKey ? clientCredential(req.http.headers) : undefined);
+      else if (o.kind === 'failed') recordFailure(deps, req, c, o.error, a.sentKey ? clientCredential(req.http.headers) : undefined);
       else deps.log.debug({ provider: c.provider.name, model: c.model.id }, 'client left mid-stream; upstream released');
       if (o.kind !== 'complete' && hooks.onStreamEnd.length) {
         const end: StreamEnd = o.kind === 'failed' ? { kind: 'failed', candidate: c, attempts: a.attempt, error: o.error } : { kind: 'aborted', candidate: c, attempts: a.attempt };
@@ -85,6 +86,18 @@ export async function answerStream(a: Attempt, res: UpstreamResponse, framing: F
     stream,
     heartbeat: { frame: req.client.heartbeat, everyMs: deps.heartbeatMs },
     complete: () => progress.complete,
+  };
+}
+
+/** Feeds each chunk the client gets to the assembly and to the hooks that watch chunks. */
+function tapOf(assembly: Assembly | null, fns: readonly ((req: ChatRequest, chunk: string | Uint8Array) => void)[], req: ChatRequest): (chunk: string | Uint8Array) => void {
+  if (!assembly && fns.length === 1) {
+    const f = fns[0]!;
+    return (chunk) => f(req, chunk);
+  }
+  return (chunk) => {
+    assembly?.feed(chunk);
+    for (let i = 0; i < fns.length; i++) fns[i]!(req, chunk);
   };
 }
 

@@ -84,6 +84,11 @@ export class Catalog {
    * Waits only for the first load of the lists; afterwards a stale list is
    * refreshed in the background and requests go on with the one they have.
    */
+  /** every provider's list was asked for at least once (loaded, or failed) */
+  get loaded(): boolean {
+    return this.lists.size >= this.providers.length;
+  }
+
   whenLoaded(): Promise<void> {
     if (this.lists.size < this.providers.length) return this.refresh();
     void this.refresh();
