@@ -199,7 +199,7 @@ describe('metrics, access log, status page', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('req-ops-1');
     const generated = (await fetch(r.url + '/health')).headers.get('x-request-id');
-    expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-z]{8}$/);
+    expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-\d+$/);
     // the access line, then (DEBUG) the upstream summary
     await until(() => r.out().includes('"requestId":"req-ops-1"') && r.out().includes('"requestId":"req-ops-1","upstream"'));
     const line = records(r.out()).find((l) => l.requestId === 'req-ops-1' && l.msg === 'request')!;

@@ -5,7 +5,7 @@ import type { ChatHooks } from './pipeline/hooks.js';
 
 /** What one request amounted to, reported once at its end (a stream's end for a stream). */
 export interface RequestRecord {
-  /** the client's x-request-id when it sent one, else generated; returned as x-request-id */
+  /** the client's x-request-id when it sent one (up to 200 printable ASCII characters, no quote or backslash), else generated; returned as x-request-id */
   id: string;
   method: string;
   path: string;
@@ -26,6 +26,8 @@ export interface RequestRecord {
   /** a stream's end: complete, or cut (client gone, upstream failed mid-way) */
   outcome: 'complete' | 'cut' | null;
   durationMs: number;
+  /** when it ended (a stream's end), ms since the epoch */
+  endedAt: number;
   /** until the first byte of the answer left the proxy (a stream's first chunk) */
   ttfbMs: number | null;
   tokensIn: number | null;
@@ -56,38 +58,82 @@ export interface Observer {
   metrics?(): Promise<{ contentType: string; body: string }>;
 }
 
-const REC = Symbol('ones.record');
+/** a client's request id is taken when it is printable ASCII without quotes or backslashes: a log line quotes it as it is */
+const ID = /^[ !#-[\]-~]+$/;
 /** generated request ids: this process's random prefix and a count (unique, and far cheaper than a UUID each) */
-const ID_PREFIX = randomUUID().slice(0, 13);
+const ID_PREFIX = randomUUID().slice(0, 13) + '-';
 let idCount = 0;
-type Observed = CoreRequest & { [REC]?: RequestRecord };
+type Chunk = string | Uint8Array;
 
-/** The record of a request being observed, if any (for the route table to name the route). */
-export const recordOf = (req: CoreRequest): RequestRecord | undefined => (req as Observed)[REC];
+// the wall clock from the monotonic reading a record takes anyway: their offset is read again once a second, so
+// the wall clock's adjustments show within a second, for one Date.now() a second rather than one per request
+let offset = Date.now() - performance.now();
+let synced = performance.now();
+function epochMs(now: number): number {
+  if (now - synced > 1000) {
+    synced = now;
+    offset = Date.now() - now;
+  }
+  return now + offset;
+}
 
-/** The hooks that fill a chat request's record, keep a stream's usage frames, and report failed calls. */
+/**
+ * A request's record while it is under way: made when it arrives, filled by the route table, the
+ * pipeline's hooks and the answer, reported once. A class, so that every record has one shape.
+ */
+export class Observation implements RequestRecord {
+  id: string;
+  method: string;
+  path: string;
+  route = 'unmatched';
+  client: string | null = null;
+  modelAsked: string | null = null;
+  model: string | null = null;
+  provider: string | null = null;
+  modelLabel = 'none';
+  attempts = 0;
+  status = 0;
+  stream = false;
+  outcome: 'complete' | 'cut' | null = null;
+  durationMs = 0;
+  endedAt = 0;
+  ttfbMs: number | null = null;
+  tokensIn: number | null = null;
+  tokensOut: number | null = null;
+  sessionId: string | null = null;
+  readonly started = performance.now();
+  // a stream's usage rides in its first frames (Anthropic's message_start) and its last ones: those chunks are kept, read at the end
+  first: Chunk | null = null;
+  prev: Chunk | null = null;
+  last: Chunk | null = null;
+  /** reports a stream that was cut (set while a stream is followed) */
+  finish: (() => void) | null = null;
+
+  constructor(req: CoreRequest) {
+    const id = header(req.headers, 'x-request-id');
+    this.id = id !== undefined && id.length <= 200 && ID.test(id) ? id : ID_PREFIX + ++idCount;
+    this.method = req.method;
+    this.path = req.path;
+  }
+}
+
+/**
+ * The hooks that keep a stream's usage frames, note its end and report failed calls; the rest of a chat request's
+ * record is filled on the way (runChat: protocol and model asked; answerHeaders: who answered; sessions: the id).
+ */
 export function observerHooks(observer: Observer): ChatHooks {
   return {
-    beforeAttempt(req) {
-      const r = (req.http as Observed)[REC];
-      if (r) {
-        r.client = req.client.name;
-        r.modelAsked = req.model;
-      }
-    },
-    // usage rides in a stream's first frames (Anthropic's message_start) and its last ones: those are kept, read at the end
     onStreamChunk(req, chunk) {
-      const r = (req.http as Observed)[REC];
+      const r = req.observation;
       if (!r) return;
-      const t = (r as Tracked).tail ??= { first: null, prev: null, last: null };
-      if (t.first === null) t.first = chunk;
+      if (r.first === null) r.first = chunk;
       else {
-        t.prev = t.last;
-        t.last = chunk;
+        r.prev = r.last;
+        r.last = chunk;
       }
     },
     onStreamEnd(req, end) {
-      const r = (req.http as Observed)[REC] as Tracked | undefined;
+      const r = req.observation;
       if (!r) return;
       r.outcome = end.kind === 'complete' ? 'complete' : 'cut';
       // a cut stream has no later end to wait for; a complete one ends when its consumer is done (the wrapper's return)
@@ -97,12 +143,6 @@ export function observerHooks(observer: Observer): ChatHooks {
       ? (_req, c, error) => observer.attemptFailed!({ provider: c.provider.name, model: c.model.id, kind: failureKind(error), status: error.status })
       : undefined,
   };
-}
-
-type Chunk = string | Uint8Array;
-interface Tracked extends RequestRecord {
-  tail?: { first: Chunk | null; prev: Chunk | null; last: Chunk | null };
-  finish?: () => void;
 }
 
 /** The kind of a failed call, from the error the pipeline made of it. */
@@ -115,86 +155,41 @@ export function failureKind(e: ProxyError): AttemptFailure['kind'] {
 }
 
 /**
- * Wraps a proxy's handler so that each request gets an id and a record,
- * reported once it is over. A stream is followed chunk by chunk for its first
- * byte, its usage and its end.
+ * Completes a request's record from its answer and reports it: now for a whole answer, at its end for a
+ * stream, which is followed for its usage and its end (chunks pass untouched, no promise of its own per chunk).
  */
-export function observeHandler(
-  dispatch: (req: CoreRequest) => Promise<CoreResponse>,
-  observer: Observer,
-  known: (model: string) => boolean,
-): (req: CoreRequest) => Promise<CoreResponse> {
-  return async (req) => {
-    const started = performance.now();
-    const id = header(req.headers, 'x-request-id');
-    const rec: RequestRecord = {
-      id: id && id.length <= 200 ? id : ID_PREFIX + '-' + (++idCount).toString(36).padStart(8, '0'),
-      method: req.method,
-      path: req.path,
-      route: 'unmatched',
-      client: null,
-      modelAsked: null,
-      model: null,
-      provider: null,
-      modelLabel: 'none',
-      attempts: 0,
-      status: 0,
-      stream: false,
-      outcome: null,
-      durationMs: 0,
-      ttfbMs: null,
-      tokensIn: null,
-      tokensOut: null,
-      sessionId: null,
-    };
-    (req as Observed)[REC] = rec;
-    const res = await dispatch(req);
-    const h = res.headers;
-    h['x-request-id'] = rec.id;
-    rec.status = res.status;
-    const served = h['x-ones-model'];
-    if (served !== undefined) {
-      rec.model = served;
-      rec.provider = h['x-ones-provider'] ?? null;
-      rec.attempts = Number(h['x-ones-attempts'] ?? 1);
-    }
-    rec.modelLabel = served ?? (rec.modelAsked === null ? 'none' : known(rec.modelAsked) ? rec.modelAsked : 'other');
-    const session = h['x-ones-session'];
-    if (session !== undefined && session !== 'unavailable') rec.sessionId = session;
-    if (!res.stream) {
-      rec.durationMs = rec.ttfbMs = performance.now() - started;
-      if (res.status === 200 && served !== undefined && res.body !== undefined) usageOfChunk(rec, res.body);
-      observer.request(rec);
-      return res;
-    }
-    rec.stream = true;
-    // the first chunk was looked at before the answer was committed: the stream's first byte leaves now
-    rec.ttfbMs = performance.now() - started;
-    observer.streams?.(1);
-    res.stream = followed(res, rec, started, observer);
-    return res;
-  };
-}
-
-/**
- * A stream, reported when its consumer is done with it (the adapters call `return()` at the end) or when it
- * was cut. Chunks pass through untouched: no promise of its own per chunk.
- */
-function followed(res: CoreResponse, rec: Tracked, started: number, observer: Observer): AsyncIterable<string | Uint8Array> {
-  const inner = res.stream!;
+export function observed(rec: Observation, res: CoreResponse, observer: Observer, known: (model: string) => boolean): void {
+  res.headers['x-request-id'] = rec.id;
+  rec.status = res.status;
+  // who answered, after how many attempts, and the session were set on the way (the pipeline, the sessions feature)
+  const served = rec.model;
+  rec.modelLabel = served ?? (rec.modelAsked === null ? 'none' : known(rec.modelAsked) ? rec.modelAsked : 'other');
+  if (!res.stream) {
+    const now = performance.now();
+    rec.durationMs = rec.ttfbMs = now - rec.started;
+    rec.endedAt = epochMs(now);
+    if (res.status === 200 && served !== null && res.body !== undefined) usageOfAnswer(rec, res.body);
+    observer.request(rec);
+    return;
+  }
+  rec.stream = true;
+  // the first chunk was looked at before the answer was committed: the stream's first byte leaves now
+  rec.ttfbMs = performance.now() - rec.started;
+  observer.streams?.(1);
   const finish = () => {
-    if (rec.finish === undefined) return;
-    rec.finish = undefined;
-    rec.durationMs = performance.now() - started;
+    if (rec.finish === null) return;
+    rec.finish = null;
+    const now = performance.now();
+    rec.durationMs = now - rec.started;
+    rec.endedAt = epochMs(now);
     rec.outcome ??= res.complete?.() ? 'complete' : 'cut';
-    const t = rec.tail;
-    if (t) for (const c of [t.first, t.prev, t.last]) if (c !== null) usageOfChunk(rec, c);
-    rec.tail = undefined;
+    for (const c of [rec.first, rec.prev, rec.last]) if (c !== null) usageOfFrames(rec, c);
+    rec.first = rec.prev = rec.last = null;
     observer.streams?.(-1);
     observer.request(rec);
   };
   rec.finish = finish;
-  return whenReturned(inner, finish);
+  res.stream = whenReturned(res.stream, finish);
 }
 
 /**
@@ -216,23 +211,119 @@ export function whenReturned<T>(inner: AsyncIterable<T>, done: () => void): Asyn
   };
 }
 
-/** The usage in an answer or a frame: bytes are searched as they are, and only what follows `"usage"` is decoded (its keys and digits are ASCII). */
-function usageOfChunk(rec: RequestRecord, c: Chunk): void {
-  if (typeof c === 'string') return usageInto(rec, c, c.indexOf('"usage"'));
-  const b = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-  const at = b.indexOf('"usage"');
-  if (at >= 0) usageInto(rec, b.toString('latin1', at, at + 600), 0);
+/**
+ * The usage of a whole answer: its last `"usage"` key, searched from the end (both protocols put usage
+ * last; a key inside a tool's arguments would be escaped, or come before it).
+ */
+function usageOfAnswer(rec: RequestRecord, body: Chunk): void {
+  if (typeof body === 'string') return usageInText(rec, body, body.lastIndexOf('"usage"'));
+  const b = body;
+  // in place over the last bytes, where usage is (a native search costs more than it saves there), then natively
+  const near = Math.max(0, b.length - NEAR);
+  const at = lastKey(b, b.length - 7, near);
+  if (at >= 0) usageAt(rec, b, at);
+  else if (near > 0) {
+    const far = asBuffer(b).lastIndexOf(USAGE_KEY, near - 1);
+    if (far >= 0) usageAt(rec, b, far);
+  }
 }
 
-const USAGE = /"(prompt_tokens|completion_tokens|input_tokens|output_tokens)":(\d+)/g;
-
-/** Token counts from an answer or a stream frame of either protocol; a later count replaces an earlier one (they are totals). */
-function usageInto(rec: RequestRecord, text: string, at: number): void {
-  if (at < 0) return;
-  USAGE.lastIndex = at;
-  for (let m = USAGE.exec(text); m; m = USAGE.exec(text)) {
-    const n = Number(m[2]);
-    if (m[1] === 'prompt_tokens' || m[1] === 'input_tokens') rec.tokensIn = n;
-    else rec.tokensOut = n;
+/** The usage in stream frames, each `"usage"` in turn: a later count replaces an earlier one (they are totals). */
+function usageOfFrames(rec: RequestRecord, c: Chunk): void {
+  if (typeof c === 'string') {
+    for (let at = c.indexOf('"usage"'); at >= 0; at = c.indexOf('"usage"', at + 7)) usageInText(rec, c, at);
+    return;
   }
+  if (c.length > NEAR) {
+    const b = asBuffer(c);
+    for (let at = b.indexOf(USAGE_KEY); at >= 0; at = b.indexOf(USAGE_KEY, at + 7)) usageAt(rec, c, at);
+  } else for (let at = nextKey(c, 0); at >= 0; at = nextKey(c, at + 7)) usageAt(rec, c, at);
+}
+
+/** usage in the proxy's own (translated) text: its keys and digits are ASCII, so its bytes are read as latin1 */
+function usageInText(rec: RequestRecord, t: string, at: number): void {
+  if (at >= 0) usageAt(rec, Buffer.from(t.slice(at, at + WINDOW), 'latin1'), 0);
+}
+
+/** how far past its key a usage object is read: theirs are a few hundred bytes */
+const WINDOW = 2048;
+/** bytes searched in place (an answer's last ones, a short frame); past them Buffer's native search, whose call costs more up to there */
+const NEAR = 512;
+const USAGE_KEY = Buffer.from('"usage"');
+const asBuffer = (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+// Horspool's skips for `"usage"`, by the byte at a window's end (forward) or start (backward)
+const FORWARD = new Uint8Array(256).fill(7);
+const BACKWARD = new Uint8Array(256).fill(7);
+for (let k = 0; k < 6; k++) FORWARD[USAGE_KEY[k]!] = 6 - k;
+for (let k = 6; k >= 1; k--) BACKWARD[USAGE_KEY[k]!] = k;
+const isKey = (b: Uint8Array, at: number) =>
+  b[at] === 0x22 && b[at + 1] === 0x75 && b[at + 2] === 0x73 && b[at + 3] === 0x61 && b[at + 4] === 0x67 && b[at + 5] === 0x65 && b[at + 6] === 0x22;
+
+/** the start of the last `"usage"` that starts in [to, from] */
+function lastKey(b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i >= to; i -= BACKWARD[b[i]!]!) if (isKey(b, i)) return i;
+  return -1;
+}
+
+/** the start of the first `"usage"` at or after `from` */
+function nextKey(b: Uint8Array, from: number): number {
+  for (let i = from + 6; i < b.length; i += FORWARD[b[i]!]!) if (isKey(b, i - 6)) return i - 6;
+  return -1;
+}
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+
+/**
+ * Token counts from the usage object whose key starts at `at`, read in place (no decoding, no regular
+ * expression): its top-level `"name": digits` pairs of either protocol's names, until it ends or both
+ * counts were read; nested objects skipped.
+ */
+function usageAt(rec: RequestRecord, b: Uint8Array, at: number): void {
+  const n = Math.min(b.length, at + WINDOW);
+  let i = at + 7;
+  while (i < n && isSpace(b[i]!)) i++;
+  if (b[i] !== 58 /* : */) return;
+  i++;
+  while (i < n && isSpace(b[i]!)) i++;
+  if (b[i] !== 123 /* { */) return;
+  let depth = 0;
+  let found = 0;
+  for (; i < n; i++) {
+    const c = b[i]!;
+    if (c === 123) depth++;
+    else if (c === 125 /* } */) {
+      if (--depth === 0) return;
+    } else if (c === 34 /* " */) {
+      const which = depth === 1 ? countName(b, i + 1) : 0;
+      if (which === 0) {
+        // past a string this is not looking for
+        for (i++; i < n && b[i] !== 34; i++) if (b[i] === 92 /* \ */) i++;
+        continue;
+      }
+      let j = i + 1 + NAMES[which]!.length;
+      while (j < n && isSpace(b[j]!)) j++;
+      const d0 = j;
+      let v = 0;
+      for (; j < n && j - d0 < 15 && b[j]! >= 48 && b[j]! <= 57; j++) v = v * 10 + b[j]! - 48;
+      i = j - 1;
+      if (j === d0) continue;
+      if (which <= 2) rec.tokensIn = v;
+      else rec.tokensOut = v;
+      found |= which <= 2 ? 1 : 2;
+      if (found === 3) return;
+    }
+  }
+}
+
+/** the names counted, each with its closing quote and colon: 1 and 2 are tokens in, 3 and 4 out */
+const NAMES = ['', 'prompt_tokens":', 'input_tokens":', 'completion_tokens":', 'output_tokens":'].map((name) => Buffer.from(name));
+
+/** which of NAMES starts at `s` (0: none); told apart by its first byte */
+function countName(b: Uint8Array, s: number): number {
+  const first = b[s];
+  const k = first === 0x70 /* p */ ? 1 : first === 0x69 /* i */ ? 2 : first === 0x63 /* c */ ? 3 : first === 0x6f /* o */ ? 4 : 0;
+  if (k === 0) return 0;
+  const name = NAMES[k]!;
+  if (s + name.length > b.length) return 0;
+  for (let i = 1; i < name.length; i++) if (b[s + i] !== name[i]) return 0;
+  return k;
 }

@@ -5,7 +5,7 @@ import { ProxyError } from './errors.js';
 import { makeTokenCheck } from './http/auth.js';
 import { countTokens } from './http/count-tokens.js';
 import { statusPage, type StatusView } from './http/status-page.js';
-import { observeHandler, observerHooks, recordOf, type Observer } from './observe.js';
+import { Observation, observed, observerHooks, type Observer } from './observe.js';
 import { modelResponse, modelsResponse } from './http/models.js';
 import { statsResponse } from './http/stats.js';
 import { clearSession, getSession } from './http/sessions.js';
@@ -193,9 +193,9 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     };
   };
   const routes = new RouteTable()
-    .add(chatPaths, { protocol: openai, methods: { POST: (r) => runChat(openai, r, deps) } })
-    .add(MESSAGES_PATHS, { protocol: anthropic, methods: { POST: (r) => runChat(anthropic, r, deps) } })
-    .add(RESPONSES_PATHS, { protocol: responses, methods: { POST: (r) => runChat(responses, r, deps) } })
+    .add(chatPaths, { protocol: openai, methods: { POST: (r, _p, o) => runChat(openai, r, deps, o) } })
+    .add(MESSAGES_PATHS, { protocol: anthropic, methods: { POST: (r, _p, o) => runChat(anthropic, r, deps, o) } })
+    .add(RESPONSES_PATHS, { protocol: responses, methods: { POST: (r, _p, o) => runChat(responses, r, deps, o) } })
     .add(COUNT_PATHS, { protocol: anthropic, methods: { POST: (r) => countTokens(r, router, deps.maxBodyBytes, deps.tokenSet, log) } })
     .add(MODELS_PATHS, {
       protocol: openai,
@@ -252,21 +252,21 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     if (knownOf?.entries !== entries) knownOf = { entries, ids: new Set(entries.flatMap((e) => [e.model.id, e.key])) };
     return knownOf.ids.has(model);
   };
-  const observed = observer ? observeHandler(dispatch, observer, known) : dispatch;
-
   async function handle(req: CoreRequest): Promise<CoreResponse> {
     // the access line is the observer's (createProxy({ observer })): without one the request path logs nothing
-    const res = await observed(req);
+    const observation = observer ? new Observation(req) : null;
+    const res = await dispatch(req, observation);
+    if (observation) observed(observation, res, observer!, known);
     // error texts can quote what an upstream echoed back, including the key it was sent
     if (res.status >= 400 && typeof res.body === 'string') res.body = redact(res.body);
     return cors ? cors.decorate(req, res) : res;
   }
 
-  async function dispatch(req: CoreRequest): Promise<CoreResponse> {
+  async function dispatch(req: CoreRequest, observation: Observation | null): Promise<CoreResponse> {
     const match = routes.match(req.path);
     if (!match) return errorResponse(announcedProtocol(req), new ProxyError(404, `no route for ${req.method} ${req.path}`));
     const { route, params } = match;
-    if (observer) recordOf(req)!.route = match.pattern;
+    if (observation) observation.route = match.pattern;
     const handler = route.methods[(req.method === 'HEAD' ? 'GET' : req.method) as 'GET' | 'POST' | 'DELETE'];
     if (!handler) {
       const preflight = req.method === 'OPTIONS' && cors?.preflight(req, Object.keys(route.methods).join(', '));
@@ -278,7 +278,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       return errorResponse(route.protocol, new ProxyError(401, 'missing or invalid API token: send it as "Authorization: Bearer <token>" or "x-api-key: <token>"'));
     }
     try {
-      return await handler(req, params);
+      return await handler(req, params, observation);
     } catch (e) {
       if (e instanceof ProxyError) return errorResponse(route.protocol, e);
       if (e instanceof BodyTooLarge) return errorResponse(route.protocol, new ProxyError(413, e.message));

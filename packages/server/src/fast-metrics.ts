@@ -25,7 +25,7 @@ type Level<S> = Map<Label, Level<S> | Series<S>>;
 
 abstract class FastMetric<S> {
   protected readonly series: Series<S>[] = [];
-  private root: Level<S> = new Map();
+  private readonly root: Level<S> = new Map();
   readonly aggregator = 'sum';
   abstract readonly type: 'counter' | 'histogram';
 
@@ -38,8 +38,8 @@ abstract class FastMetric<S> {
     registry.registerMetric(this as never);
   }
 
-  /** the series of one combination of label values, in `labelNames` order */
-  protected at(values: readonly Label[]): S {
+  /** the series of one combination of label values, in `labelNames` order (a caller may keep it and count into it) */
+  at(values: readonly Label[]): S {
     let level = this.root;
     const last = values.length - 1;
     if (last < 0) return (this.series[0] ??= { labels: {}, s: this.fresh() }).s;
@@ -60,11 +60,12 @@ abstract class FastMetric<S> {
   }
 
   protected abstract fresh(): S;
+  protected abstract zero(s: S): void;
   abstract get(): Promise<{ name: string; help: string; type: string; values: Value[]; aggregator: string }>;
 
+  /** back to zero in place: series a caller kept (`at`) go on counting */
   reset(): void {
-    this.series.length = 0;
-    this.root = new Map();
+    for (const e of this.series) this.zero(e.s);
   }
 }
 
@@ -72,6 +73,9 @@ export class FastCounter extends FastMetric<{ n: number }> {
   readonly type = 'counter';
   protected fresh() {
     return { n: 0 };
+  }
+  protected zero(s: { n: number }) {
+    s.n = 0;
   }
   inc(values: readonly Label[], by = 1): void {
     this.at(values).n += by;
@@ -91,8 +95,15 @@ export class FastHistogram extends FastMetric<{ buckets: Float64Array; sum: numb
   protected fresh() {
     return { buckets: new Float64Array(this.bounds.length), sum: 0, count: 0 };
   }
+  protected zero(s: { buckets: Float64Array; sum: number; count: number }) {
+    s.buckets.fill(0);
+    s.sum = s.count = 0;
+  }
   observe(values: readonly Label[], v: number): void {
-    const s = this.at(values);
+    this.observeIn(this.at(values), v);
+  }
+  /** counts `v` into a series `at` gave */
+  observeIn(s: { buckets: Float64Array; sum: number; count: number }, v: number): void {
     const b = this.bounds;
     for (let i = 0; i < b.length; i++) {
       if (v <= b[i]!) {

@@ -74,25 +74,67 @@ export function createOps(options: OpsOptions = {}): Ops {
         this.set((await proxy?.sessionCount().catch(() => null)) ?? 0);
       },
     });
+    // one slot per (route, client protocol, provider, model), holding the series a request of that kind counts
+    // into: a request finds its slot in four Map lookups on strings V8 has hashed, not one walk per metric
+    type Cell = { n: number };
+    interface Slot {
+      ok: Cell | null;
+      byStatus: Map<number, Cell>;
+      duration: ReturnType<FastHistogram['at']>;
+      ttfb: ReturnType<FastHistogram['at']>;
+      tokensIn: Cell | null;
+      tokensOut: Cell | null;
+    }
+    const slots = new Map<string, Map<string, Map<string, Map<string, Slot>>>>();
+    const slotOf = (route: string, client: string, provider: string, model: string): Slot => {
+      let byClient = slots.get(route);
+      if (!byClient) slots.set(route, (byClient = new Map()));
+      let byProvider = byClient.get(client);
+      if (!byProvider) byClient.set(client, (byProvider = new Map()));
+      let byModel = byProvider.get(provider);
+      if (!byModel) byProvider.set(provider, (byModel = new Map()));
+      let slot = byModel.get(model);
+      if (!slot) {
+        const lv = [route, provider, model];
+        byModel.set(model, (slot = { ok: null, byStatus: new Map(), duration: duration.at(lv), ttfb: ttfb.at(lv), tokensIn: null, tokensOut: null }));
+      }
+      return slot;
+    };
+    // most requests are of the kind the one before was: that slot is tried first, by identity
+    let last: Slot | null = null;
+    let lastKey: [string, string, string, string] = ['', '', '', ''];
     record = (r) => {
       const provider = r.provider ?? 'none';
       const model = r.modelLabel;
-      requests.inc([r.route, r.client ?? 'none', provider, model, r.status]);
-      const lv = [r.route, provider, model];
-      duration.observe(lv, r.durationMs / 1000);
-      if (r.ttfbMs !== null) ttfb.observe(lv, r.ttfbMs / 1000);
-      if (r.tokensIn) tokens.inc([provider, model, 'in'], r.tokensIn);
-      if (r.tokensOut) tokens.inc([provider, model, 'out'], r.tokensOut);
+      const client = r.client ?? 'none';
+      const k = lastKey;
+      let slot = last;
+      if (slot === null || k[0] !== r.route || k[1] !== client || k[2] !== provider || k[3] !== model) {
+        slot = last = slotOf(r.route, client, provider, model);
+        lastKey = [r.route, client, provider, model];
+      }
+      let count = r.status === 200 ? slot.ok : slot.byStatus.get(r.status);
+      if (!count) {
+        count = requests.at([r.route, client, provider, model, r.status]);
+        if (r.status === 200) slot.ok = count;
+        else slot.byStatus.set(r.status, count);
+      }
+      count.n++;
+      duration.observeIn(slot.duration, r.durationMs / 1000);
+      if (r.ttfbMs !== null) ttfb.observeIn(slot.ttfb, r.ttfbMs / 1000);
+      if (r.tokensIn) (slot.tokensIn ??= tokens.at([provider, model, 'in'])).n += r.tokensIn;
+      if (r.tokensOut) (slot.tokensOut ??= tokens.at([provider, model, 'out'])).n += r.tokensOut;
       if (r.attempts > 1) failovers.inc([], r.attempts - 1);
     };
     failed = (f) => failures.inc([f.provider, f.model, f.kind]);
     streams = (d) => inFlight.inc(d);
   }
 
+  const accessLog = options.accessLog;
   const observer: Observer = {
     request(r) {
       record?.(r);
-      if (options.accessLog) options.accessLog(accessJson(r));
+      if (accessLog) accessLog(accessJson(r));
       else if (log) log.info(accessLine(r), 'request');
       if (debug && log && r.provider !== null) log.debug({ requestId: r.id, upstream: { provider: r.provider, model: r.model, attempts: r.attempts, status: r.status, stream: r.stream, outcome: r.outcome, tokensIn: r.tokensIn, tokensOut: r.tokensOut } }, 'upstream answer');
     },
@@ -128,16 +170,71 @@ function accessLine(r: RequestRecord): Record<string, unknown> {
   };
 }
 
-const str = (s: string | null) => (s === null ? 'null' : JSON.stringify(s));
+/** A JSON string: as it is between quotes when nothing in it needs escaping (ids, names: the usual case). */
+function str(s: string | null): string {
+  if (s === null) return 'null';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
+/**
+ * The same, remembered: for the few values a line repeats (methods, routes, protocols, providers, models),
+ * whose string objects V8 has hashed; a bounded number, past which they are quoted each time.
+ */
+const quoted = new Map<string, string>();
+function name(s: string | null): string {
+  if (s === null) return 'null';
+  let q = quoted.get(s);
+  if (q === undefined) {
+    q = str(s);
+    if (quoted.size < 4096) quoted.set(s, q);
+  }
+  return q;
+}
+
+/** milliseconds with one decimal, from integers (a fraction's shortest form costs far more to print) */
+function ms(v: number): string {
+  const tenths = Math.round(v * 10);
+  const whole = Math.trunc(tenths / 10);
+  return whole + '.' + (tenths - whole * 10);
+}
+
 const num = (n: number | null) => (n === null ? 'null' : String(n));
-const round = (ms: number) => Math.round(ms * 10) / 10;
+const SAFE = /^[ !#-[\]-~]*$/;
+/** a value a client chose (its session): quoted as it is when nothing in it needs escaping (a request id never does: see RequestRecord.id) */
+const quote = (s: string | null) => (s === null ? 'null' : SAFE.test(s) ? '"' + s + '"' : JSON.stringify(s));
+const PREFIX = `,"pid":${process.pid},"requestId":`;
+// the time, printed once per millisecond
+let lastTime = 0;
+let lastTimeText = '0';
+function time(at: number): string {
+  const t = Math.floor(at);
+  if (t !== lastTime) lastTimeText = String((lastTime = t));
+  return lastTimeText;
+}
+// the part of a line from the method to the status, kept while the requests are of one kind
+let kind: { method: string; route: string; client: string | null; asked: string | null; model: string | null; provider: string | null; attempts: number; status: number; text: string } | null = null;
+function kindText(r: RequestRecord): string {
+  const k = kind;
+  if (
+    k !== null && k.status === r.status && k.attempts === r.attempts && k.method === r.method && k.route === r.route &&
+    k.client === r.client && k.asked === r.modelAsked && k.model === r.model && k.provider === r.provider
+  ) return k.text;
+  const text =
+    ',"method":' + name(r.method) + ',"route":' + name(r.route) + ',"clientProtocol":' + name(r.client) + ',"modelAsked":' + name(r.modelAsked) +
+    ',"modelServed":' + name(r.model) + ',"provider":' + name(r.provider) + ',"attempts":' + r.attempts + ',"status":' + r.status;
+  kind = { method: r.method, route: r.route, client: r.client, asked: r.modelAsked, model: r.model, provider: r.provider, attempts: r.attempts, status: r.status, text };
+  return text;
+}
 
 /** The access line as pino writes a record (level by name, time, pid, the fields, msg last), built directly. */
 function accessJson(r: RequestRecord): string {
+  const duration = ms(r.durationMs);
   return (
-    `{"level":"info","time":${Date.now()},"pid":${process.pid},"requestId":${str(r.id)},"method":${str(r.method)},"route":${str(r.route)},` +
-    `"clientProtocol":${str(r.client)},"modelAsked":${str(r.modelAsked)},"modelServed":${str(r.model)},"provider":${str(r.provider)},` +
-    `"attempts":${r.attempts},"status":${r.status},"durationMs":${round(r.durationMs)},"ttfbMs":${r.ttfbMs === null ? 'null' : round(r.ttfbMs)},` +
-    `"tokensIn":${num(r.tokensIn)},"tokensOut":${num(r.tokensOut)},"sessionId":${str(r.sessionId)}${r.stream ? `,"stream":${str(r.outcome)}` : ''},"msg":"request"}\n`
+    '{"level":"info","time":' + time(r.endedAt) + PREFIX + '"' + r.id + '"' + kindText(r) + ',"durationMs":' + duration + ',"ttfbMs":' + (r.ttfbMs === null ? 'null' : r.ttfbMs === r.durationMs ? duration : ms(r.ttfbMs)) +
+    ',"tokensIn":' + num(r.tokensIn) + ',"tokensOut":' + num(r.tokensOut) + ',"sessionId":' + quote(r.sessionId) + (r.stream ? ',"stream":' + name(r.outcome) : '') + ',"msg":"request"}\n'
   );
 }

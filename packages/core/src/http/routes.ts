@@ -1,8 +1,9 @@
+import type { Observation } from '../observe.js';
 import type { ClientSpec } from '../protocols/types.js';
 import type { CoreRequest, CoreResponse } from './types.js';
 
-/** A route's handler; `params` holds the values of its `:name` segments. */
-export type Handler = (req: CoreRequest, params: Readonly<Record<string, string>>) => Promise<CoreResponse> | CoreResponse;
+/** A route's handler; `params` holds the values of its `:name` segments; `observation` the request's record when it is observed. */
+export type Handler = (req: CoreRequest, params: Readonly<Record<string, string>>, observation: Observation | null) => Promise<CoreResponse> | CoreResponse;
 
 export interface Route {
   /** the protocol errors on this route are written in */

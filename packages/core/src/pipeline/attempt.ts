@@ -39,6 +39,12 @@ export function answerHeaders(a: Attempt, stream: boolean): Record<string, strin
   const model = a.c.model.id;
   const provider = a.c.provider.name;
   const attempts = String(a.attempt);
+  const o = a.req.observation;
+  if (o) {
+    o.model = model;
+    o.provider = provider;
+    o.attempts = a.attempt;
+  }
   const h: Record<string, string> = stream
     ? { 'content-type': SSE_TYPE, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-ones-model': model, 'x-ones-provider': provider, 'x-ones-attempts': attempts }
     : { 'content-type': JSON_TYPE, 'x-ones-model': model, 'x-ones-provider': provider, 'x-ones-attempts': attempts };

@@ -10,6 +10,7 @@
  * upstream's answer the client's.
  */
 import type { CoreRequest, CoreResponse } from '../http/types.js';
+import type { Observation } from '../observe.js';
 import type { ClientSpec } from '../protocols/types.js';
 import { attempts } from './attempts.js';
 import type { PipelineDeps } from './deps.js';
@@ -21,9 +22,14 @@ export { type Answer, type ChatHooks, Hooks, type StreamEnd } from './hooks.js';
 export { ChatRequest } from './request.js';
 
 /** One chat request, in the client protocol of its route. */
-export async function runChat(client: ClientSpec, http: CoreRequest, deps: PipelineDeps): Promise<CoreResponse> {
+export async function runChat(client: ClientSpec, http: CoreRequest, deps: PipelineDeps, observation: Observation | null = null): Promise<CoreResponse> {
   // read here, not in intake: one async step less per request
   const req = intake(client, http, await http.readBody(deps.maxBodyBytes));
+  if (observation) {
+    req.observation = observation;
+    observation.client = client.name;
+    observation.modelAsked = req.model;
+  }
   if (deps.hooks.beforeAttempt.length) {
     const pending = fire(deps.hooks.beforeAttempt, req);
     if (pending) await pending;

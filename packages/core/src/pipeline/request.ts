@@ -1,4 +1,5 @@
 import type { CoreRequest } from '../http/types.js';
+import type { Observation } from '../observe.js';
 import type { ChatFields, ClientSpec } from '../protocols/types.js';
 
 /**
@@ -11,6 +12,8 @@ export class ChatRequest {
   headers: Record<string, string> | null = null;
   /** a hook reads this request's streamed answer (StreamEnd.answer): it is assembled while it passes */
   assemble = false;
+  /** the operations' record of this request, when an observer is given (createProxy({ observer })) */
+  observation: Observation | null = null;
   private _locals: Map<string, unknown> | null = null;
   readonly model: string;
   readonly stream: boolean;

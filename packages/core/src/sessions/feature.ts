@@ -95,6 +95,7 @@ export function sessionHooks(f: SessionFeature): ChatHooks {
     const turns = req.client.history.fromRequest(own).filter((m) => m.role === 'user');
     req.rewrite(history.length ? req.client.history.withHistory(own, history) : own);
     (req.headers ??= {})['x-ones-session'] = id;
+    if (req.observation) req.observation.sessionId = id;
     req.assemble = true;
     pending.set(req, { key, turns });
   };
