@@ -6,7 +6,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '@ones-proxy/core';
+import { createProxy, ClientSignal, type RequestRecord } from '@ones-proxy/core';
+import { createOps } from '@ones-proxy/server';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
 import { sleep, startScriptedUpstream, type ScriptedUpstream } from '../helpers/scripted-upstream.js';
 
@@ -161,5 +162,33 @@ describe('token counts an observer is told', () => {
       expect(rec.id).not.toBe(bad);
       expect(rec.id).toMatch(/^[0-9a-f-]+-\d+$/);
     }
+  });
+});
+
+describe('the access line', () => {
+  it('is one JSON line whatever a client sent: quotes, backslashes and non-ASCII in the model, an odd request id', async () => {
+    const lines: string[] = [];
+    const ops = createOps({ accessLog: (line) => void lines.push(line), processMetrics: false });
+    const proxy = createProxy({ providers: [{ name: 'oa', type: 'openai', baseURL: oa.url + '/v1', apiKey: 'k-oa-000000', models: ['gpt-x'] }], observer: ops.observer });
+    ops.attach(proxy);
+    const models = ['we"ird\\model', 'gpt-x', 'modèle', 'gpt-x'];
+    for (const [i, model] of models.entries()) {
+      const body = Buffer.from(JSON.stringify({ model, messages: [{ role: 'user', content: 'usage-first' }] }));
+      const headers = { 'content-type': 'application/json', 'x-request-id': i === 1 ? 'line "1"' : `line-${i}` };
+      await proxy.handle({ method: 'POST', path: '/v1/chat/completions', search: '', headers, readBody: async () => body, signal: new ClientSignal() });
+    }
+    expect(lines).toHaveLength(4);
+    const parsed = lines.map((l) => {
+      expect(l.endsWith('}\n') && !l.slice(0, -1).includes('\n')).toBe(true);
+      return JSON.parse(l);
+    });
+    // a name that is not printable ASCII is refused at intake, before it is anything's model
+    expect(parsed.map((p) => p.modelAsked)).toEqual([models[0], 'gpt-x', null, 'gpt-x']);
+    // a name no provider lists is served as auto would be; modelServed says by what
+    expect(parsed.map((p) => p.status)).toEqual([200, 200, 400, 200]);
+    expect(parsed[0].modelServed).toBe('gpt-x');
+    expect(parsed[3]).toMatchObject({ requestId: 'line-3', modelServed: 'gpt-x', provider: 'oa', attempts: 1, tokensIn: 31, tokensOut: 7, msg: 'request', level: 'info' });
+    expect(parsed[1].requestId).not.toBe('line "1"');
+    expect(Math.abs(parsed[3].time - Date.now())).toBeLessThan(5000);
   });
 });

@@ -170,18 +170,11 @@ function accessLine(r: RequestRecord): Record<string, unknown> {
   };
 }
 
-/** A JSON string: as it is between quotes when nothing in it needs escaping (ids, names: the usual case). */
-function str(s: string | null): string {
-  if (s === null) return 'null';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);
-  }
-  return '"' + s + '"';
-}
-
+const SAFE = /^[ !#-[\]-~]*$/;
+/** a value a client chose (its session): quoted as it is when nothing in it needs escaping (a request id never does: see RequestRecord.id) */
+const quote = (s: string | null) => (s === null ? 'null' : SAFE.test(s) ? '"' + s + '"' : JSON.stringify(s));
 /**
- * The same, remembered: for the few values a line repeats (methods, routes, protocols, providers, models),
+ * A JSON string, remembered: for the few values a line repeats (methods, routes, protocols, providers, models),
  * whose string objects V8 has hashed; a bounded number, past which they are quoted each time.
  */
 const quoted = new Map<string, string>();
@@ -189,7 +182,7 @@ function name(s: string | null): string {
   if (s === null) return 'null';
   let q = quoted.get(s);
   if (q === undefined) {
-    q = str(s);
+    q = quote(s);
     if (quoted.size < 4096) quoted.set(s, q);
   }
   return q;
@@ -203,9 +196,6 @@ function ms(v: number): string {
 }
 
 const num = (n: number | null) => (n === null ? 'null' : String(n));
-const SAFE = /^[ !#-[\]-~]*$/;
-/** a value a client chose (its session): quoted as it is when nothing in it needs escaping (a request id never does: see RequestRecord.id) */
-const quote = (s: string | null) => (s === null ? 'null' : SAFE.test(s) ? '"' + s + '"' : JSON.stringify(s));
 const PREFIX = `,"pid":${process.pid},"requestId":`;
 // the time, printed once per millisecond
 let lastTime = 0;
