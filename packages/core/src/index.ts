@@ -17,6 +17,6 @@ export type { NeutralMessage, NeutralPart } from './sessions/neutral.js';
 export { RedisSessionStore } from './sessions/redis.js';
 export { RedisConnection, type RedisSettings } from './redis/connection.js';
 export { RedisRouterStore, FallbackRouterStore } from './router/redis-store.js';
-export { failureKind, whenReturned, type AttemptFailure, type Observer, type RequestRecord } from './observe.js';
+export { failureKind, plainText, whenReturned, type AttemptFailure, type Observer, type RequestRecord } from './observe.js';
 export { MemoryRouterStore, type RouterStore, type ModelStats } from './router/store.js';
 export type { ModelReport } from './router/router.js';

@@ -58,8 +58,9 @@ export interface Observer {
   metrics?(): Promise<{ contentType: string; body: string }>;
 }
 
-/** a client's request id is taken when it is printable ASCII without quotes or backslashes: a log line quotes it as it is */
-const ID = /^[ !#-[\]-~]+$/;
+const PLAIN = /^[ !#-[\]-~]*$/;
+/** printable ASCII without quotes or backslashes: what JSON quotes as it is (a client's request id is taken only so) */
+export const plainText = (s: string): boolean => PLAIN.test(s);
 /** generated request ids: this process's random prefix and a count (unique, and far cheaper than a UUID each) */
 const ID_PREFIX = randomUUID().slice(0, 13) + '-';
 let idCount = 0;
@@ -111,7 +112,7 @@ export class Observation implements RequestRecord {
 
   constructor(req: CoreRequest) {
     const id = header(req.headers, 'x-request-id');
-    this.id = id !== undefined && id.length <= 200 && ID.test(id) ? id : ID_PREFIX + ++idCount;
+    this.id = id && id.length <= 200 && plainText(id) ? id : ID_PREFIX + ++idCount;
     this.method = req.method;
     this.path = req.path;
   }
@@ -217,14 +218,13 @@ export function whenReturned<T>(inner: AsyncIterable<T>, done: () => void): Asyn
  */
 function usageOfAnswer(rec: RequestRecord, body: Chunk): void {
   if (typeof body === 'string') return usageInText(rec, body, body.lastIndexOf('"usage"'));
-  const b = body;
   // in place over the last bytes, where usage is (a native search costs more than it saves there), then natively
-  const near = Math.max(0, b.length - NEAR);
-  const at = lastKey(b, b.length - 7, near);
-  if (at >= 0) usageAt(rec, b, at);
+  const near = Math.max(0, body.length - NEAR);
+  const at = lastKey(body, body.length - 7, near);
+  if (at >= 0) usageAt(rec, body, at);
   else if (near > 0) {
-    const far = asBuffer(b).lastIndexOf(USAGE_KEY, near - 1);
-    if (far >= 0) usageAt(rec, b, far);
+    const far = asBuffer(body).lastIndexOf(USAGE_KEY, near - 1);
+    if (far >= 0) usageAt(rec, body, far);
   }
 }
 

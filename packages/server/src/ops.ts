@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { workerMetrics } from './cluster-metrics.js';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
-import type { AttemptFailure, Logger, Observer, Proxy, RequestRecord } from '@ones-proxy/core';
+import { plainText, type AttemptFailure, type Logger, type Observer, type Proxy, type RequestRecord } from '@ones-proxy/core';
 
 export interface OpsOptions {
   /** where the access log goes (one info line per request); none: no access log */
@@ -170,9 +170,8 @@ function accessLine(r: RequestRecord): Record<string, unknown> {
   };
 }
 
-const SAFE = /^[ !#-[\]-~]*$/;
-/** a value a client chose (its session): quoted as it is when nothing in it needs escaping (a request id never does: see RequestRecord.id) */
-const quote = (s: string | null) => (s === null ? 'null' : SAFE.test(s) ? '"' + s + '"' : JSON.stringify(s));
+/** a JSON string, as it is between quotes when nothing in it needs escaping (a request id never does: see RequestRecord.id) */
+const quote = (s: string | null) => (s === null ? 'null' : plainText(s) ? '"' + s + '"' : JSON.stringify(s));
 /**
  * A JSON string, remembered: for the few values a line repeats (methods, routes, protocols, providers, models),
  * whose string objects V8 has hashed; a bounded number, past which they are quoted each time.

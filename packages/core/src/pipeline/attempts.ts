@@ -23,8 +23,7 @@ const RETRYABLE = (status: number) => status === 401 || status === 403 || status
  * deadline; each candidate through the bridge of (client, its protocol).
  */
 export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<CoreResponse> {
-  // from the request's arrival when it is observed (that reading is taken anyway)
-  const deadline = (req.observation?.started ?? performance.now()) + deps.deadlineMs;
+  const deadline = performance.now() + deps.deadlineMs;
   const plan = await deps.router.plan(req.model, { strict: req.strict, needsImages: req.needsImages });
   if (plan.first.length === 0) throw noCandidate(req.model, deps.router);
 
