@@ -64,23 +64,14 @@ const dispatcher = {
 
 // keys of a real key's length: the proxy masks configured secrets in what upstreams send, and that has a cost
 const KEY = 'sk-bench-0123456789abcdefghijklmnopqrstuvwxyz0123';
-const proxy = createProxy({
-  dispatcher,
-  providers: [
-    { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: KEY, models: ['m'] },
-    { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: KEY, models: ['c'] },
-  ],
-});
+const PROVIDERS = [
+  { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: KEY, models: ['m'] },
+  { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: KEY, models: ['c'] },
+];
+const proxy = createProxy({ dispatcher, providers: PROVIDERS });
 
 // with sessions: a second proxy whose sessions keep 20 messages, so every request carries a 20-message history
-const sessionProxy = createProxy({
-  dispatcher,
-  session: { maxMessages: 20 },
-  providers: [
-    { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: KEY, models: ['m'] },
-    { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: KEY, models: ['c'] },
-  ],
-});
+const sessionProxy = createProxy({ dispatcher, session: { maxMessages: 20 }, providers: PROVIDERS });
 
 // operations on: metrics (prom-client) and the access log (pino, the CLI's options) writing to a stream
 // that discards, so what is measured is building and formatting the line, not the terminal
@@ -89,18 +80,18 @@ const pino = createRequire(join(root, 'packages/cli/package.json'))('pino');
 const REDACT = ['token', 'apiKey', 'authorization', 'headers.authorization', 'headers["x-api-key"]', 'headers.cookie', '*.apiKey', '*.token', '*.authCookie', 'authCookie'];
 const discard = { write() {} };
 const opsLog = pino({ level: 'info', redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid }, formatters: { level: (label) => ({ level: label }) } }, discard);
+function observedProxy(options) {
+  const ops = createOps(options);
+  const p = createProxy({ dispatcher, logger: opsLog, observer: ops.observer, providers: PROVIDERS });
+  ops.attach(p);
+  return p;
+}
 // as the CLI has it: the access line goes straight to the logger's destination
-const ops = createOps({ logger: opsLog, accessLog: (line) => discard.write(line) });
-const opsProxy = createProxy({
-  dispatcher,
-  logger: opsLog,
-  observer: ops.observer,
-  providers: [
-    { name: 'oa', type: 'openai', baseURL: 'http://mock.invalid/v1', apiKey: KEY, models: ['m'] },
-    { name: 'an', type: 'anthropic', baseURL: 'http://mock.invalid', apiKey: KEY, models: ['c'] },
-  ],
-});
-ops.attach(opsProxy);
+const opsProxy = observedProxy({ logger: opsLog, accessLog: (line) => discard.write(line) });
+// the same split: an observer that does nothing (the record alone), the access log alone, metrics alone
+const recordProxy = createProxy({ dispatcher, logger: opsLog, observer: { request() {} }, providers: PROVIDERS });
+const logProxy = observedProxy({ logger: opsLog, accessLog: (line) => discard.write(line), metrics: false });
+const metricsProxy = observedProxy({});
 
 const OA = { path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer k' } };
 const AN = { path: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } };
@@ -119,6 +110,9 @@ const SCENARIOS = {
   'r2o-stream': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true, store: false })) },
   'r2o-stream-stored': { ...RS, body: Buffer.from(JSON.stringify({ model: 'm', input: messages, max_output_tokens: 64, stream: true })) },
   'openai-passthrough-ops': { ...OA, body: body({ model: 'm' }), proxy: opsProxy },
+  'openai-passthrough-record': { ...OA, body: body({ model: 'm' }), proxy: recordProxy },
+  'openai-passthrough-log': { ...OA, body: body({ model: 'm' }), proxy: logProxy },
+  'openai-passthrough-metrics': { ...OA, body: body({ model: 'm' }), proxy: metricsProxy },
   'openai-passthrough-stream-ops': { ...OA, body: body({ model: 'm', stream: true, stream_options: { include_usage: true } }), proxy: opsProxy },
   'a2o-stream-ops': { ...AN, body: body({ model: 'm', stream: true }), proxy: opsProxy },
   'openai-session': { ...OA, body: body({ model: 'm', session_id: 'bench-openai' }), proxy: sessionProxy },

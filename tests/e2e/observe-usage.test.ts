@@ -163,6 +163,17 @@ describe('token counts an observer is told', () => {
       expect(rec.id).toMatch(/^[0-9a-f-]+-\d+$/);
     }
   });
+
+  it('generated request ids stay distinct past the hundreds their counts are built from', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 250; i++) {
+      const res = await fetch(px.url + '/health', { method: 'HEAD' });
+      expect(res.status).toBe(200);
+      ids.add(res.headers.get('x-request-id')!);
+    }
+    expect(ids.size).toBe(250);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-\d{3,}$/);
+  });
 });
 
 describe('the access line', () => {

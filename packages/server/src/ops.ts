@@ -187,24 +187,26 @@ function name(s: string | null): string {
   return q;
 }
 
+// a line is joined from as few pieces as its values allow: each join of strings is a call of its own
+/** ".0" to ".9" */
+const TENTHS = Array.from({ length: 10 }, (_, k) => '.' + k);
 /** milliseconds with one decimal, from integers (a fraction's shortest form costs far more to print) */
 function ms(v: number): string {
   const tenths = Math.round(v * 10);
   const whole = Math.trunc(tenths / 10);
-  return whole + '.' + (tenths - whole * 10);
+  return whole + TENTHS[tenths - whole * 10]!;
 }
 
-const num = (n: number | null) => (n === null ? 'null' : String(n));
-const PREFIX = `,"pid":${process.pid},"requestId":`;
-// the time, printed once per millisecond
+// the line's start up to its request id, with the time, made again only when the millisecond changed
+const HEAD = [`{"level":"info","time":`, `,"pid":${process.pid},"requestId":"`];
 let lastTime = 0;
-let lastTimeText = '0';
-function time(at: number): string {
+let lastHead = HEAD[0] + '0' + HEAD[1];
+function head(at: number): string {
   const t = Math.floor(at);
-  if (t !== lastTime) lastTimeText = String((lastTime = t));
-  return lastTimeText;
+  if (t !== lastTime) lastHead = HEAD[0] + (lastTime = t) + HEAD[1];
+  return lastHead;
 }
-// the part of a line from the method to the status, kept while the requests are of one kind
+// the part of a line from the request id's closing quote to the duration's name, kept while the requests are of one kind
 let kind: { method: string; route: string; client: string | null; asked: string | null; model: string | null; provider: string | null; attempts: number; status: number; text: string } | null = null;
 function kindText(r: RequestRecord): string {
   const k = kind;
@@ -213,17 +215,17 @@ function kindText(r: RequestRecord): string {
     k.client === r.client && k.asked === r.modelAsked && k.model === r.model && k.provider === r.provider
   ) return k.text;
   const text =
-    ',"method":' + name(r.method) + ',"route":' + name(r.route) + ',"clientProtocol":' + name(r.client) + ',"modelAsked":' + name(r.modelAsked) +
-    ',"modelServed":' + name(r.model) + ',"provider":' + name(r.provider) + ',"attempts":' + r.attempts + ',"status":' + r.status;
+    '","method":' + name(r.method) + ',"route":' + name(r.route) + ',"clientProtocol":' + name(r.client) + ',"modelAsked":' + name(r.modelAsked) +
+    ',"modelServed":' + name(r.model) + ',"provider":' + name(r.provider) + ',"attempts":' + r.attempts + ',"status":' + r.status + ',"durationMs":';
   kind = { method: r.method, route: r.route, client: r.client, asked: r.modelAsked, model: r.model, provider: r.provider, attempts: r.attempts, status: r.status, text };
   return text;
 }
+const TAIL = ',"sessionId":null,"msg":"request"}\n';
 
 /** The access line as pino writes a record (level by name, time, pid, the fields, msg last), built directly. */
 function accessJson(r: RequestRecord): string {
   const duration = ms(r.durationMs);
-  return (
-    '{"level":"info","time":' + time(r.endedAt) + PREFIX + '"' + r.id + '"' + kindText(r) + ',"durationMs":' + duration + ',"ttfbMs":' + (r.ttfbMs === null ? 'null' : r.ttfbMs === r.durationMs ? duration : ms(r.ttfbMs)) +
-    ',"tokensIn":' + num(r.tokensIn) + ',"tokensOut":' + num(r.tokensOut) + ',"sessionId":' + quote(r.sessionId) + (r.stream ? ',"stream":' + name(r.outcome) : '') + ',"msg":"request"}\n'
-  );
+  const ttfb = r.ttfbMs === null ? 'null' : r.ttfbMs === r.durationMs ? duration : ms(r.ttfbMs);
+  const tail = r.sessionId === null && !r.stream ? TAIL : ',"sessionId":' + quote(r.sessionId) + (r.stream ? ',"stream":' + name(r.outcome) : '') + ',"msg":"request"}\n';
+  return head(r.endedAt) + r.id + kindText(r) + duration + ',"ttfbMs":' + ttfb + ',"tokensIn":' + r.tokensIn + ',"tokensOut":' + r.tokensOut + tail;
 }

@@ -1,3 +1,4 @@
+import { clockMs } from '../clock.js';
 import { ProxyError } from '../errors.js';
 import type { CoreResponse } from '../http/types.js';
 import { ClientAbort } from '../providers/http.js';
@@ -13,7 +14,7 @@ import { type Answer, fire } from './hooks.js';
  * One that is no answer fails over like any failed call.
  */
 export async function answerJson(a: Attempt, res: UpstreamResponse, deps: PipelineDeps): Promise<CoreResponse | Retry> {
-  const ttfb = performance.now() - a.started;
+  const ttfb = clockMs() - a.started;
   const buf = await res.body.bytes();
   let body: string | Buffer;
   try {

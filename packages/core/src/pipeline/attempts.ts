@@ -1,3 +1,4 @@
+import { clockMs } from '../clock.js';
 import { ProxyError, upstreamErrorMessage } from '../errors.js';
 import { errorResponse, JSON_TYPE } from '../http/respond.js';
 import { clientCredential, credentialOwner } from '../http/auth.js';
@@ -23,7 +24,7 @@ const RETRYABLE = (status: number) => status === 401 || status === 403 || status
  * deadline; each candidate through the bridge of (client, its protocol).
  */
 export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<CoreResponse> {
-  const deadline = performance.now() + deps.deadlineMs;
+  const deadline = clockMs() + deps.deadlineMs;
   const plan = await deps.router.plan(req.model, { strict: req.strict, needsImages: req.needsImages });
   if (plan.first.length === 0) throw noCandidate(req.model, deps.router);
 
@@ -45,7 +46,7 @@ export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<Co
     for (const c of list) {
       const signal = req.http.signal;
       // the first attempt always runs
-      if (tried >= deps.maxAttempts || signal.aborted || (tried > 0 && performance.now() >= deadline)) return null;
+      if (tried >= deps.maxAttempts || signal.aborted || (tried > 0 && clockMs() >= deadline)) return null;
       tried++;
       const bridge = bridgeFor(req.client.name, c.provider.protocol);
       if (bridge.validates && !validated) {
@@ -60,7 +61,7 @@ export async function attempts(req: ChatRequest, deps: PipelineDeps): Promise<Co
         const reasoning = bridge.validates ? (deps.noReasoning.has(c.key) ? false : c.model.reasoning) : undefined;
         const ctx = bridge.context(req.body, { model: c.model.id, defaultMaxTokens: deps.defaultMaxTokens, reasoning, log: deps.log });
         const up = bridge.request(req, ctx);
-        const a: Attempt = { req, c, bridge, ctx, started: performance.now(), attempt: tried, sentKey: key !== undefined, sentReasoning: bridge.validates && carriesReasoning(up.body) };
+        const a: Attempt = { req, c, bridge, ctx, started: clockMs(), attempt: tried, sentKey: key !== undefined, sentReasoning: bridge.validates && carriesReasoning(up.body) };
         try {
           const res = await c.provider.chat({ body: up.body, path: up.path, headers: up.headers, stream: req.stream, forwarded: forwardedHeaders(req.http.headers, upstream, key), signal });
           const status = res.statusCode;

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { clockMs } from '../clock.js';
 import { ProxyError } from '../errors.js';
 import type { AbortSignalLike } from '../http/signal.js';
 import type { ClientSpec, Framing } from '../protocols/types.js';
@@ -165,7 +166,7 @@ export async function* pumpStream(o: PumpOptions): AsyncGenerator<string | Uint8
   let seenChunks = -1;
   let lastData = 0;
   const stillAlive = (): void => {
-    const now = performance.now();
+    const now = clockMs();
     if (dataChunks !== seenChunks) {
       seenChunks = dataChunks;
       lastData = now;

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
+import { clockMs } from '../clock.js';
 import { ProxyError, upstreamErrorMessage } from '../errors.js';
 import { clientCredential } from '../http/auth.js';
 import type { CoreResponse } from '../http/types.js';
@@ -48,8 +49,8 @@ export async function answerStream(a: Attempt, res: UpstreamResponse, framing: F
     return new Retry(new ProxyError(502, `${c.provider.name}: ${upstreamErrorMessage(text.replace(/^(event: error\s*)?data: /, '')).message}`));
   }
   // a stream's time to first byte is its first chunk (headers may come before the model starts)
-  let firstByteMs = performance.now() - a.started;
-  if (!first) head.then(() => (firstByteMs = performance.now() - a.started), () => {});
+  let firstByteMs = clockMs() - a.started;
+  if (!first) head.then(() => (firstByteMs = clockMs() - a.started), () => {});
   const progress = { complete: false };
   const hooks = deps.hooks;
   const assembly = hooks.onStreamEnd.length && (hooks.assembleStreams || req.assemble) ? new Assembly(req.client.assemble()) : null;
