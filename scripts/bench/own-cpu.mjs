@@ -139,17 +139,19 @@ if (unknown.length) {
   process.exit(2);
 }
 const requests = Number(process.env.REQUESTS ?? 20_000);
+// COUNTS="scenario=n,…": a number of requests of its own for a scenario (own-instructions.mjs varies one at a time)
+const counts = Object.fromEntries((process.env.COUNTS ?? '').split(',').filter(Boolean).map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])]));
 const rounds = Number(process.env.ROUNDS ?? 5);
 for (const n of names) await drive(SCENARIOS[n], 5000); // warm-up
 const us = Object.fromEntries(names.map((n) => [n, []]));
 for (let r = 0; r < rounds; r++)
   for (const n of names) {
     const t = process.cpuUsage();
-    await drive(SCENARIOS[n], requests);
+    await drive(SCENARIOS[n], counts[n] ?? requests);
     const d = process.cpuUsage(t);
-    us[n].push((d.user + d.system) / requests);
+    us[n].push((d.user + d.system) / (counts[n] ?? requests));
   }
-console.log(`own CPU per request, µs (${rounds} rounds × ${requests.toLocaleString('en-US')} requests, 32 in flight)`);
+console.log(`own CPU per request, µs (${rounds} rounds × ${Object.keys(counts).length ? 'COUNTS' : requests.toLocaleString('en-US')} requests, 32 in flight)`);
 for (const n of names) {
   const v = us[n].sort((a, b) => a - b);
   console.log(`  ${n.padEnd(28)} lowest ${v[0].toFixed(1).padStart(5)}   median ${v[v.length >> 1].toFixed(1).padStart(5)}`);
