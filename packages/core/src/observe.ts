@@ -199,7 +199,9 @@ export function observed(rec: Observation, res: CoreResponse, observer: Observer
     rec.durationMs = now - rec.started;
     rec.endedAt = epochMs(now);
     rec.outcome ??= res.complete?.() ? 'complete' : 'cut';
-    for (const c of [rec.first, rec.prev, rec.last]) if (c !== null) usageOfFrames(rec, c);
+    if (rec.first !== null) usageOfFrames(rec, rec.first);
+    if (rec.prev !== null) usageOfFrames(rec, rec.prev);
+    if (rec.last !== null) usageOfFrames(rec, rec.last);
     rec.first = rec.prev = rec.last = null;
     observer.streams?.(-1);
     observer.request(rec);

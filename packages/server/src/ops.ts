@@ -220,12 +220,14 @@ function kindText(r: RequestRecord): string {
   kind = { method: r.method, route: r.route, client: r.client, asked: r.modelAsked, model: r.model, provider: r.provider, attempts: r.attempts, status: r.status, text };
   return text;
 }
-const TAIL = ',"sessionId":null,"msg":"request"}\n';
+const END = ',"msg":"request"}\n';
+/** the line's end for a whole answer without a session, the most common */
+const TAIL = ',"sessionId":null' + END;
 
 /** The access line as pino writes a record (level by name, time, pid, the fields, msg last), built directly. */
 function accessJson(r: RequestRecord): string {
   const duration = ms(r.durationMs);
   const ttfb = r.ttfbMs === null ? 'null' : r.ttfbMs === r.durationMs ? duration : ms(r.ttfbMs);
-  const tail = r.sessionId === null && !r.stream ? TAIL : ',"sessionId":' + quote(r.sessionId) + (r.stream ? ',"stream":' + name(r.outcome) : '') + ',"msg":"request"}\n';
+  const tail = r.sessionId === null && !r.stream ? TAIL : ',"sessionId":' + quote(r.sessionId) + (r.stream ? ',"stream":' + name(r.outcome) : '') + END;
   return head(r.endedAt) + r.id + kindText(r) + duration + ',"ttfbMs":' + ttfb + ',"tokensIn":' + r.tokensIn + ',"tokensOut":' + r.tokensOut + tail;
 }
